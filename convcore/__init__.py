@@ -1,0 +1,61 @@
+"""convcore: a pure NumPy (and SymPy) core for the convolution-gradient explainer. Never imports streamlit.
+
+The top-level functions are the fast, vectorised ones, with the course's names, NHWC layout and caches:
+
+- :func:`zero_pad`, :func:`conv_forward`, :func:`conv_backward` (``method="scatter" | "rot180"``);
+- :func:`pool_forward`, :func:`pool_backward` (``mode="max" | "average"``, ``ties="all" | "first"``);
+- the backward pieces named for what they return: :func:`grad_input_scatter`, :func:`grad_input_rot180`,
+  :func:`grad_weight`, :func:`grad_bias`;
+- the 1D versions of the seed's ``[a b c d e]`` with ``[x y]`` example (:mod:`convcore.conv1d`).
+
+Submodules: :mod:`convcore.naive` (the course's loops), :mod:`convcore.trace` (step-by-step records).
+"""
+
+from . import naive, trace
+from ._checks import CONVENTIONS
+from .conv import (
+    conv_backward,
+    conv_forward,
+    correlate,
+    dilate,
+    effective_kernel,
+    full_padding,
+    grad_bias,
+    grad_input_rot180,
+    grad_input_scatter,
+    grad_weight,
+    output_shape,
+    rot180,
+    rot180_inputs,
+    zero_pad,
+)
+from .conv1d import conv1d_forward, conv1d_grad_input_rot180, conv1d_grad_input_scatter, conv1d_grad_weight
+from .pool import MODES, TIES, pool_backward, pool_forward
+
+__all__ = [
+    "CONVENTIONS",
+    "MODES",
+    "TIES",
+    "naive",
+    "trace",
+    "zero_pad",
+    "rot180",
+    "dilate",
+    "correlate",
+    "effective_kernel",
+    "full_padding",
+    "rot180_inputs",
+    "output_shape",
+    "conv_forward",
+    "conv_backward",
+    "grad_input_scatter",
+    "grad_input_rot180",
+    "grad_weight",
+    "grad_bias",
+    "conv1d_forward",
+    "conv1d_grad_input_scatter",
+    "conv1d_grad_input_rot180",
+    "conv1d_grad_weight",
+    "pool_forward",
+    "pool_backward",
+]
