@@ -42,7 +42,9 @@ def as_array(name: str, x, ndim: int) -> np.ndarray:
 
 def as_int(name: str, value, minimum: int) -> int:
     """Return ``value`` as an ``int`` if it is an integer (not a bool) >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if isinstance(value, bool):  # bool is an Integral (True == 1): reject it before the checks below
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and float(value).is_integer():
             value = int(value)
         else:

@@ -46,7 +46,7 @@ def conv1d_forward(x, w, stride: int = 1, pad: int = 0, convention: str = "corre
     x, w = as_array("x", x, 1), as_array("w", w, 1)
     _, stride, pad = _checked(x.size, w.size, None, stride, pad, convention)
     x_pad = np.pad(x, pad)
-    return correlate(_row(x_pad), _kernel(effective_kernel(w, convention)), stride).reshape(-1)
+    return correlate(_row(x_pad), effective_kernel(_kernel(w), convention), stride).reshape(-1)
 
 
 def conv1d_grad_input_scatter(n: int, w, dz, stride: int = 1, pad: int = 0, convention: str = "correlation"):

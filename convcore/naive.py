@@ -162,7 +162,11 @@ def pool_backward(dA, cache, mode: str = "max", ties: str = "all") -> np.ndarray
     A_prev, hparameters = cache
     f, stride = pool_hparameters(hparameters)
     A_prev, dA = as_array("A_prev", A_prev, 4), as_array("dA", dA, 4)
-    m, n_H, n_W, n_C = dA.shape
+    m, n_H_prev, n_W_prev, n_C = A_prev.shape
+    n_H = out_size(n_H_prev, f, stride, 0, "input height")
+    n_W = out_size(n_W_prev, f, stride, 0, "input width")
+    if dA.shape != (m, n_H, n_W, n_C):  # a smaller dA would otherwise give a silently partial gradient
+        raise ValueError(f"dA must have the pooling output's shape {(m, n_H, n_W, n_C)}, got {dA.shape}")
     dA_prev = np.zeros(A_prev.shape)
     for i in range(m):
         for h in range(n_H):
