@@ -58,7 +58,17 @@ def zero_pad(X, pad: int) -> np.ndarray:
     """
     X = as_array("X", X, 4)
     pad = as_int("pad", pad, 0)
-    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=0.0)
+    return _pad(X, pad) if pad else X.copy()
+
+
+def _pad(X: np.ndarray, pad: int) -> np.ndarray:
+    """:func:`zero_pad` without the checks; at ``pad = 0`` it returns ``X`` itself (callers only read it)."""
+    if pad == 0:
+        return X
+    m, n_H, n_W, n_C = X.shape
+    out = np.zeros((m, n_H + 2 * pad, n_W + 2 * pad, n_C))
+    out[:, pad : pad + n_H, pad : pad + n_W, :] = X
+    return out
 
 
 def rot180(W) -> np.ndarray:
@@ -140,17 +150,94 @@ def _input_shape(input_shape) -> tuple[int, int, int, int]:
     return shape  # type: ignore[return-value]
 
 
-def _im2col(A_pad: np.ndarray, f_H: int, f_W: int, stride: int, n_H: int, n_W: int) -> np.ndarray:
-    """Gather every window of ``A_pad (m, H, W, C)`` -> ``cols (m, n_H, n_W, f_H, f_W, C)`` (a copy).
+def _windows(A_pad: np.ndarray, f_H: int, f_W: int, stride: int, n_H: int, n_W: int) -> np.ndarray:
+    """Every window of ``A_pad (m, H, W, C)`` as a read-only view ``(m, n_H, n_W, f_H, f_W, C)``, no copy.
 
-    One strided slice per kernel offset ``(u, v)``: ``cols[:, h, w, u, v] = A_pad[:, u + s*h, v + s*w]``.
+    ``windows[i, h, w, u, v, k] = A_pad[i, s*h + u, s*w + v, k]``: stepping ``h`` moves ``s`` rows, stepping
+    ``u`` moves one row, so the view reuses ``A_pad``'s strides. The caller guarantees that the windows fit
+    (``(n_H - 1) * s + f_H <= H``, as :func:`output_shape` checks).
     """
     m, _, _, C = A_pad.shape
-    cols = np.empty((m, n_H, n_W, f_H, f_W, C))
+    s_m, s_h, s_w, s_k = A_pad.strides
+    return np.lib.stride_tricks.as_strided(
+        A_pad,
+        shape=(m, n_H, n_W, f_H, f_W, C),
+        strides=(s_m, stride * s_h, stride * s_w, s_h, s_w, s_k),
+        writeable=False,
+    )
+
+
+def _im2col(A_pad: np.ndarray, f_H: int, f_W: int, stride: int, n_H: int, n_W: int) -> np.ndarray:
+    """Every window of ``A_pad (m, H, W, C)`` as one row: ``cols (m*n_H*n_W, f_H*f_W*C)``, one copy.
+
+    Each window row ``(v, k)`` is contiguous in ``A_pad``, so the copy moves ``f_W * C`` numbers at a time.
+    """
+    m, _, _, C = A_pad.shape
+    return _windows(A_pad, f_H, f_W, stride, n_H, n_W).reshape(m * n_H * n_W, f_H * f_W * C)
+
+
+def _correlate(X: np.ndarray, K: np.ndarray, stride: int, n_H: int, n_W: int) -> np.ndarray:
+    """:func:`correlate` without the checks. The same sums in one of two orders, whichever moves fewer numbers:
+
+    - windows first (``C_in <= C_out``, e.g. the forward pass): copy every window into a row
+      (``n_H * n_W * f_H * f_W * C_in`` numbers), then one matrix product with the kernel;
+    - taps first (``C_out < C_in``, e.g. the rot180 form, which correlates dZ's ``n_C`` channels down to
+      ``n_C_prev``): one matrix product multiplies every input cell by every kernel tap
+      (``H * W * f_H * f_W * C_out`` numbers), then one strided ``+=`` per tap ``(u, v)`` sums them.
+    """
+    f_H, f_W, C_in, C_out = K.shape
+    m, H, W_, _ = X.shape
+    if C_in <= C_out:
+        out = _im2col(X, f_H, f_W, stride, n_H, n_W) @ K.reshape(f_H * f_W * C_in, C_out)  # (m*n_H*n_W, C_out)
+        return out.reshape(m, n_H, n_W, C_out)
+    # taps[u, v, c, i, y, x] = sum_k K[u, v, k, c] * X[i, y, x, k], channel-first as in _scatter
+    taps = K.transpose(0, 1, 3, 2).reshape(-1, C_in) @ X.reshape(-1, C_in).T  # (f_H*f_W*C_out, m*H*W)
+    taps = taps.reshape(f_H, f_W, C_out, m, H, W_)
+    out = np.zeros((C_out, m, n_H, n_W))
+    for u in range(f_H):
+        for v in range(f_W):  # out[.., h, w] += taps[u, v, .., s*h + u, s*w + v]
+            out += taps[u, v, :, :, u : u + stride * n_H : stride, v : v + stride * n_W : stride]
+    return out.transpose(1, 2, 3, 0)  # (C_out, m, n_H, n_W) -> (m, n_H, n_W, C_out)
+
+
+def _scatter(K: np.ndarray, dZ: np.ndarray, padded_hw: tuple[int, int], stride: int) -> np.ndarray:
+    """The scatter form without the checks: ``dZ (m, n_H, n_W, n_C)`` -> ``dA_pad (m, H_p, W_p, n_C_prev)``.
+
+    One matrix product gives every window's contribution ``sum_c K[u, v, :, c] * dZ[i, h, w, c]``; then one
+    strided ``+=`` per kernel offset ``(u, v)`` adds them into the windows (overlapping windows accumulate).
+    Both are laid out channel-first so that each ``+=`` runs along whole rows of the image; the result
+    is an NHWC view of the channel-first array.
+    """
+    m, n_H, n_W, n_C = dZ.shape
+    f_H, f_W, n_C_prev, _ = K.shape
+    contrib = K.reshape(-1, n_C) @ dZ.reshape(-1, n_C).T  # (f_H*f_W*n_C_prev, m*n_H*n_W)
+    contrib = contrib.reshape(f_H, f_W, n_C_prev, m, n_H, n_W)
+    dA_pad = np.zeros((n_C_prev, m, *padded_hw))
     for u in range(f_H):
         for v in range(f_W):
-            cols[:, :, :, u, v, :] = A_pad[:, u : u + stride * n_H : stride, v : v + stride * n_W : stride, :]
-    return cols
+            dA_pad[:, :, u : u + stride * n_H : stride, v : v + stride * n_W : stride] += contrib[u, v]
+    return dA_pad.transpose(1, 2, 3, 0)  # (n_C_prev, m, H_p, W_p) -> (m, H_p, W_p, n_C_prev)
+
+
+def _rot180(K: np.ndarray, dZ: np.ndarray, prev_hw: tuple[int, int], stride: int, pad: int) -> np.ndarray:
+    """The rot180 form without the checks: ``dZ (m, n_H, n_W, n_C)`` -> ``dA_pad (m, H_p, W_p, n_C_prev)``."""
+    f_H, f_W = K.shape[:2]
+    dZ_full = rot180_inputs(dZ, prev_hw, (f_H, f_W), stride, pad)
+    W_rot = rot180(K).transpose(0, 1, 3, 2)  # (f_H, f_W, n_C_prev, n_C) -> (f_H, f_W, n_C, n_C_prev)
+    return _correlate(dZ_full, W_rot, 1, prev_hw[0] + 2 * pad, prev_hw[1] + 2 * pad)
+
+
+def _grad_kernel(A_pad: np.ndarray, dZ: np.ndarray, f_H: int, f_W: int, stride: int) -> np.ndarray:
+    """dK without the checks: ``dK[u, v, k, c] = sum_{i, h, w} A_pad[i, u + s*h, v + s*w, k] * dZ[i, h, w, c]``."""
+    m, n_H, n_W, n_C = dZ.shape
+    cols = _im2col(A_pad, f_H, f_W, stride, n_H, n_W)  # (m*n_H*n_W, f_H*f_W*n_C_prev)
+    dK = cols.T @ dZ.reshape(-1, n_C)  # (f_H*f_W*n_C_prev, n_C)
+    return dK.reshape(f_H, f_W, A_pad.shape[3], n_C)
+
+
+def _crop(dA_pad: np.ndarray, pad: int, prev_hw: tuple[int, int]) -> np.ndarray:
+    # explicit ends: dA_pad[:, p:-p] would be empty at p = 0 (the seed's bug)
+    return dA_pad[:, pad : pad + prev_hw[0], pad : pad + prev_hw[1], :]
 
 
 def correlate(X, K, stride: int = 1) -> np.ndarray:
@@ -159,24 +246,20 @@ def correlate(X, K, stride: int = 1) -> np.ndarray:
     ``X (m, H, W, C_in)``, ``K (f_H, f_W, C_in, C_out)`` -> ``(m, 1 + (H - f_H) // s, 1 + (W - f_W) // s, C_out)``
     with ``out[i, h, w, c] = sum_{u, v, k} X[i, s*h + u, s*w + v, k] * K[u, v, k, c]``.
     """
-    X = np.asarray(X, dtype=np.float64)
-    K = np.asarray(K, dtype=np.float64)
-    f_H, f_W, C_in, C_out = K.shape
-    m, H, W_, _ = X.shape
-    n_H = 1 + (H - f_H) // stride
-    n_W = 1 + (W_ - f_W) // stride
-    cols = _im2col(X, f_H, f_W, stride, n_H, n_W)  # (m, n_H, n_W, f_H, f_W, C_in)
-    out = cols.reshape(m * n_H * n_W, f_H * f_W * C_in) @ K.reshape(f_H * f_W * C_in, C_out)
-    return out.reshape(m, n_H, n_W, C_out)  # (m*n_H*n_W, C_out) -> (m, n_H, n_W, C_out)
+    X = as_array("X", X, 4)
+    K = as_array("K", K, 4)
+    stride = as_int("stride", stride, 1)
+    _, n_H, n_W, _ = output_shape(X.shape, K.shape, stride, 0)
+    return _correlate(X, K, stride, n_H, n_W)
 
 
 def _forward_checked(A_prev, W, b, hparameters):
     stride, pad, convention = conv_hparameters(hparameters)
     A_prev = as_array("A_prev", A_prev, 4)
     W = as_array("W", W, 4)
-    _, n_H, n_W, n_C = output_shape(A_prev.shape, W.shape, stride, pad)
-    b = _check_bias(b, n_C)
-    return A_prev, W, b, stride, pad, convention
+    out_shape = output_shape(A_prev.shape, W.shape, stride, pad)
+    b = _check_bias(b, out_shape[3])
+    return A_prev, W, b, stride, pad, convention, out_shape
 
 
 def conv_forward(A_prev, W, b, hparameters):
@@ -186,9 +269,9 @@ def conv_forward(A_prev, W, b, hparameters):
     ``hparameters = {"stride": s, "pad": p}`` -> ``(Z, cache)`` with ``Z (m, n_H, n_W, n_C)``,
     ``n_H = 1 + (n_H_prev + 2p - f_H) // s``, and ``cache = (A_prev, W, b, hparameters)`` as the course builds it.
     """
-    A_prev, W, b, stride, pad, convention = _forward_checked(A_prev, W, b, hparameters)
-    K = effective_kernel(W, convention)
-    Z = correlate(zero_pad(A_prev, pad), K, stride) + b  # b (1, 1, 1, n_C) broadcasts over (m, n_H, n_W)
+    A_prev, W, b, stride, pad, convention, (_, n_H, n_W, _) = _forward_checked(A_prev, W, b, hparameters)
+    Z = _correlate(_pad(A_prev, pad), effective_kernel(W, convention), stride, n_H, n_W)
+    Z += b  # b (1, 1, 1, n_C) broadcasts over (m, n_H, n_W)
     return Z, (A_prev, W, b, hparameters)
 
 
@@ -198,8 +281,8 @@ def grad_input_scatter(input_shape, W, dZ, stride: int, pad: int, convention: st
     ``input_shape = (m, n_H_prev, n_W_prev, n_C_prev)``, ``W (f_H, f_W, n_C_prev, n_C)``,
     ``dZ (m, n_H, n_W, n_C)`` -> ``dA_prev (m, n_H_prev, n_W_prev, n_C_prev)``.
 
-    Vectorised over the output cells: ``contrib = dZ @ W^T`` gives every window's contribution
-    ``(m, n_H, n_W, f_H, f_W, n_C_prev)`` at once; then one strided ``+=`` per kernel offset adds them
+    Vectorised over the output cells: one matrix product ``W @ dZ^T`` gives every window's contribution
+    ``(f_H, f_W, n_C_prev, m, n_H, n_W)`` at once; then one strided ``+=`` per kernel offset adds them
     into the padded gradient (overlapping windows accumulate). The kernel is used as it is: no flip.
     """
     m, n_H_prev, n_W_prev, n_C_prev = _input_shape(input_shape)
@@ -207,17 +290,8 @@ def grad_input_scatter(input_shape, W, dZ, stride: int, pad: int, convention: st
     stride, pad, convention = conv_hparameters({"stride": stride, "pad": pad, "convention": convention})
     expected = output_shape((m, n_H_prev, n_W_prev, n_C_prev), W.shape, stride, pad)
     dZ = _check_dZ(dZ, expected)
-    K = effective_kernel(W, convention)
-    f_H, f_W, _, n_C = K.shape
-    _, n_H, n_W, _ = expected
-    contrib = dZ.reshape(-1, n_C) @ K.reshape(-1, n_C).T  # (m*n_H*n_W, f_H*f_W*n_C_prev)
-    contrib = contrib.reshape(m, n_H, n_W, f_H, f_W, n_C_prev)
-    dA_pad = np.zeros((m, n_H_prev + 2 * pad, n_W_prev + 2 * pad, n_C_prev))
-    for u in range(f_H):
-        for v in range(f_W):
-            dA_pad[:, u : u + stride * n_H : stride, v : v + stride * n_W : stride, :] += contrib[:, :, :, u, v, :]
-    # crop with explicit ends: dA_pad[:, p:-p] would be empty at p = 0 (the seed's bug)
-    return dA_pad[:, pad : pad + n_H_prev, pad : pad + n_W_prev, :]
+    dA_pad = _scatter(effective_kernel(W, convention), dZ, (n_H_prev + 2 * pad, n_W_prev + 2 * pad), stride)
+    return _crop(dA_pad, pad, (n_H_prev, n_W_prev))
 
 
 def grad_input_rot180(input_shape, W, dZ, stride: int, pad: int, convention: str = "correlation") -> np.ndarray:
@@ -240,12 +314,8 @@ def grad_input_rot180(input_shape, W, dZ, stride: int, pad: int, convention: str
     stride, pad, convention = conv_hparameters({"stride": stride, "pad": pad, "convention": convention})
     expected = output_shape((m, n_H_prev, n_W_prev, n_C_prev), W.shape, stride, pad)
     dZ = _check_dZ(dZ, expected)
-    K = effective_kernel(W, convention)
-    f_H, f_W = K.shape[:2]
-    dZ_full = rot180_inputs(dZ, (n_H_prev, n_W_prev), (f_H, f_W), stride, pad)
-    W_rot = rot180(K).transpose(0, 1, 3, 2)  # (f_H, f_W, n_C_prev, n_C) -> (f_H, f_W, n_C, n_C_prev)
-    dA_pad = correlate(dZ_full, W_rot, 1)  # (m, n_H_prev + 2p, n_W_prev + 2p, n_C_prev)
-    return dA_pad[:, pad : pad + n_H_prev, pad : pad + n_W_prev, :]
+    dA_pad = _rot180(effective_kernel(W, convention), dZ, (n_H_prev, n_W_prev), stride, pad)
+    return _crop(dA_pad, pad, (n_H_prev, n_W_prev))
 
 
 def rot180_inputs(dZ, prev_hw, kernel_hw, stride: int, pad: int) -> np.ndarray:
@@ -253,10 +323,15 @@ def rot180_inputs(dZ, prev_hw, kernel_hw, stride: int, pad: int) -> np.ndarray:
 
     ``dZ (m, n_H, n_W, n_C)`` -> ``(m, n_H_prev + 2p + f_H - 1, n_W_prev + 2p + f_W - 1, n_C)``.
     """
+    dZ = np.asarray(dZ, dtype=np.float64)
+    m, n_H, n_W, n_C = dZ.shape
     (n_H_prev, n_W_prev), (f_H, f_W) = prev_hw, kernel_hw
     top, bottom = full_padding(n_H_prev, f_H, stride, pad)
     left, right = full_padding(n_W_prev, f_W, stride, pad)
-    return np.pad(dilate(dZ, stride), ((0, 0), (top, bottom), (left, right), (0, 0)))
+    d_H, d_W = (n_H - 1) * stride + 1, (n_W - 1) * stride + 1  # dilated size
+    dZ_full = np.zeros((m, top + d_H + bottom, left + d_W + right, n_C))
+    dZ_full[:, top : top + d_H : stride, left : left + d_W : stride, :] = dZ  # entries s apart, zeros between
+    return dZ_full
 
 
 def grad_weight(A_prev, weight_shape, dZ, stride: int, pad: int, convention: str = "correlation") -> np.ndarray:
@@ -279,18 +354,19 @@ def grad_weight(A_prev, weight_shape, dZ, stride: int, pad: int, convention: str
     stride, pad, convention = conv_hparameters({"stride": stride, "pad": pad, "convention": convention})
     expected = output_shape(A_prev.shape, weight_shape, stride, pad)
     dZ = _check_dZ(dZ, expected)
-    f_H, f_W, n_C_prev, n_C = weight_shape
-    _, n_H, n_W, _ = expected
-    cols = _im2col(zero_pad(A_prev, pad), f_H, f_W, stride, n_H, n_W)  # (m, n_H, n_W, f_H, f_W, n_C_prev)
-    dK = cols.reshape(-1, f_H * f_W * n_C_prev).T @ dZ.reshape(-1, n_C)  # (f_H*f_W*n_C_prev, n_C)
-    dK = dK.reshape(f_H, f_W, n_C_prev, n_C)
+    dK = _grad_kernel(_pad(A_prev, pad), dZ, weight_shape[0], weight_shape[1], stride)
     return dK if convention == "correlation" else rot180(dK)
 
 
 def grad_bias(dZ) -> np.ndarray:
     """db: ``dZ (m, n_H, n_W, n_C)`` summed over the batch and space -> ``(1, 1, 1, n_C)``."""
     dZ = as_array("dZ", dZ, 4)
-    return dZ.sum(axis=(0, 1, 2), keepdims=True)
+    return _grad_bias(dZ)
+
+
+def _grad_bias(dZ: np.ndarray) -> np.ndarray:
+    n_C = dZ.shape[3]
+    return np.einsum("ic->c", dZ.reshape(-1, n_C)).reshape(1, 1, 1, n_C)  # einsum: faster than sum(axis=(0,1,2))
 
 
 def conv_backward(dZ, cache, method: str = "scatter"):
@@ -305,12 +381,18 @@ def conv_backward(dZ, cache, method: str = "scatter"):
         A_prev, W, b, hparameters = cache
     except (TypeError, ValueError):
         raise ValueError("cache must be the (A_prev, W, b, hparameters) tuple returned by conv_forward") from None
-    A_prev, W, b, stride, pad, convention = _forward_checked(A_prev, W, b, hparameters)
-    if method == "scatter":
-        dA_prev = grad_input_scatter(A_prev.shape, W, dZ, stride, pad, convention)
-    elif method == "rot180":
-        dA_prev = grad_input_rot180(A_prev.shape, W, dZ, stride, pad, convention)
-    else:
+    if method not in ("scatter", "rot180"):
         raise ValueError(f"method must be 'scatter' or 'rot180', got {method!r}")
-    dW = grad_weight(A_prev, W.shape, dZ, stride, pad, convention)
-    return dA_prev, dW, grad_bias(dZ)
+    A_prev, W, b, stride, pad, convention, expected = _forward_checked(A_prev, W, b, hparameters)
+    dZ = _check_dZ(dZ, expected)
+    K = effective_kernel(W, convention)
+    f_H, f_W = K.shape[:2]
+    prev_hw = A_prev.shape[1:3]
+    A_pad = _pad(A_prev, pad)
+    if method == "scatter":
+        dA_pad = _scatter(K, dZ, A_pad.shape[1:3], stride)
+    else:
+        dA_pad = _rot180(K, dZ, prev_hw, stride, pad)
+    dK = _grad_kernel(A_pad, dZ, f_H, f_W, stride)
+    dW = dK if convention == "correlation" else rot180(dK)
+    return _crop(dA_pad, pad, prev_hw), dW, _grad_bias(dZ)

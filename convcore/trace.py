@@ -238,8 +238,9 @@ def rot180_trace(input_shape, W, dZ, stride: int, pad: int, convention: str = "c
             for k in range(n_C_prev):
                 dA_pad[y, x, k] = np.sum(window * W_rot[:, :, :, k])
     dA_prev = dA_pad[pad : pad + n_H_prev, pad : pad + n_W_prev, :]
-    return Rot180Trace(dZ, dZ_dilated, dZ_full, (top, left), W_rot, stride, pad, dA_pad, dA_prev,
-                       is_dilation_zero, is_full_padding)
+    return Rot180Trace(
+        dZ, dZ_dilated, dZ_full, (top, left), W_rot, stride, pad, dA_pad, dA_prev, is_dilation_zero, is_full_padding
+    )
 
 
 @dataclass(frozen=True)
@@ -344,8 +345,9 @@ def weight_trace(A_prev, weight_shape, dZ, stride: int, pad: int, convention: st
             for c in range(n_C):
                 dW_loops[:, :, :, c] += a_slice * dZ[h, w, c]
     to_w = (lambda d: d) if convention == "correlation" else rot180
-    return WeightTrace(A_pad, dZ, dZ_dilated, stride, pad, convention, dK, to_w(dK), to_w(dW_loops),
-                       dZ.sum(axis=(0, 1)))
+    return WeightTrace(
+        A_pad, dZ, dZ_dilated, stride, pad, convention, dK, to_w(dK), to_w(dW_loops), dZ.sum(axis=(0, 1))
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,23 @@
+"""Router: page config, the shared controls in the sidebar, and the pages. No maths here."""
+
+import streamlit as st
+
+from ui.controls import shared_controls
+
+st.set_page_config(
+    page_title="Is the kernel flipped? Convolution gradients", page_icon=":material/flip:", layout="wide"
+)
+
+# Pages live in views/, not pages/: a pages/ folder beside the entrypoint switches Streamlit (and AppTest)
+# into the older pages-directory mode, where a page can run without this router.
+PAGES = [
+    st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page(
+        "views/forward.py", title="Forward: the sliding window", icon=":material/arrow_forward:", url_path="forward"
+    ),
+    st.Page("views/flip.py", title="Is the kernel flipped? dA_prev two ways", icon=":material/flip:", url_path="flip"),
+]
+
+page = st.navigation(PAGES)
+shared_controls()
+page.run()

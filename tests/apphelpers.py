@@ -1,0 +1,63 @@
+"""Shared helpers for the AppTest tests: open the real app through app.py, read charts and messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+def open_app(page: str | None = None, query: dict | None = None, timeout: float = 120) -> AppTest:
+    """Run app.py (optionally with URL query parameters), then switch to ``views/<page>.py``."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(f"views/{page}.py")
+        at.run()
+    return at
+
+
+def figures(at: AppTest) -> dict[str, dict]:
+    """Every Plotly chart on the page, by its key, as the JSON spec sent to the browser."""
+    out = {}
+    for el in at.get("plotly_chart"):
+        key = el.proto.id.rsplit("-", 1)[-1]
+        out[key] = json.loads(el.proto.spec)
+    return out
+
+
+def texts(at: AppTest) -> str:
+    """All markdown, captions, LaTeX and titles of the run, joined: what a reader sees as text."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    parts += [s.value for s in at.subheader] + [x.value for x in at.latex]
+    return "\n".join(str(p) for p in parts)
+
+
+def messages(at: AppTest, kind: str) -> list[str]:
+    """Bodies of st.error / st.warning / st.info / st.success elements."""
+    return [str(e.value) for e in getattr(at, kind)]
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def array(value):
+    """A Plotly JSON array as NumPy: plain lists, or the typed form ``{"dtype", "bdata", "shape"}``."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(value, dict) and "bdata" in value:
+        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        if isinstance(shape, str):
+            shape = [int(n) for n in shape.split(",")]
+        return data.reshape(shape) if shape else data
+    return np.asarray(value, dtype=float)

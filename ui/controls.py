@@ -1,0 +1,251 @@
+"""The shared controls (sidebar, kept in the URL) and the small widgets pages reuse.
+
+Every widget has a ``key`` and ``bind="query-params"``, so the URL carries the configuration and a
+link reopens it. Streamlit drops a URL value the widget cannot take (out of range, not an option);
+:func:`url_notice` tells the visitor when that happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import numpy as np
+import streamlit as st
+
+from . import limits, presets
+from .parse import MatrixParseError, parse_blocks
+
+__all__ = ["Config", "shared_controls", "current_config", "require_valid", "typed_blocks", "share_link", "url_notice"]
+
+_DEFAULTS = {
+    "input": presets.INPUT_PRESETS[0],
+    "h": 6,
+    "w": 6,
+    "cin": 1,
+    "input_text": "1 2 3 0\n4 5 6 1\n7 8 9 2\n0 1 2 3",
+    "kernel": presets.KERNEL_PRESETS[0],
+    "kh": 3,
+    "kw": 3,
+    "cout": 1,
+    "kernel_text": "1 2\n3 4",
+    "stride": 1,
+    "pad": 0,
+    "conv": "cross-correlation",
+    "seed": 0,
+}
+CONVENTION_LABELS = {"cross-correlation": "correlation", "true convolution": "convolution"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """What the shared controls chose. ``A_prev (n_H_prev, n_W_prev, n_C_prev)``, ``W (f_H, f_W, n_C_prev, n_C)``."""
+
+    A_prev: np.ndarray
+    W: np.ndarray
+    b: np.ndarray
+    stride: int
+    pad: int
+    convention: str
+    seed: int
+    input_preset: str
+    kernel_preset: str
+    problem: str | None  # why the configuration cannot be computed (None when it can)
+
+    @property
+    def hparameters(self) -> dict:
+        return {"stride": self.stride, "pad": self.pad, "convention": self.convention}
+
+
+def typed_blocks(key: str, label: str, *, max_rows: int, max_cols: int, max_blocks: int, help: str) -> list | None:
+    """A bound text area parsed strictly; on a parse error shows ``st.error`` and returns the last good value."""
+    text = st.text_area(label, value=_DEFAULTS.get(key, ""), key=key, bind="query-params", help=help, height=120)
+    good_key = f"_last_good_{key}"
+    try:
+        blocks = parse_blocks(text, max_rows=max_rows, max_cols=max_cols, max_blocks=max_blocks, name=label)
+    except MatrixParseError as exc:
+        st.error(f"{exc}. Showing the last matrix that parsed.", icon=":material/warning:")
+        return st.session_state.get(good_key)
+    st.session_state[good_key] = blocks
+    return blocks
+
+
+def _blocks_to_channels(blocks: list, n: int, what: str) -> tuple[np.ndarray | None, str | None]:
+    """1 block -> copied to every channel; n blocks -> one each; else a problem message."""
+    if len(blocks) == 1:
+        return np.stack([blocks[0]] * n, axis=-1), None
+    if len(blocks) == n:
+        return np.stack(blocks, axis=-1), None
+    return None, f"The custom {what} has {len(blocks)} matrices; give 1 (copied to every channel) or {n}."
+
+
+def _num(label: str, key: str, lo: int, hi: int, help: str | None = None, disabled: bool = False) -> int:
+    return int(
+        st.number_input(label, lo, hi, _DEFAULTS[key], 1, key=key, bind="query-params", help=help, disabled=disabled)
+    )
+
+
+def shared_controls() -> Config:
+    """Draw the sidebar controls and return the configuration (also stored for the pages)."""
+    raw = st.query_params.to_dict()
+    with st.sidebar:
+        st.subheader("Input")
+        input_preset = st.selectbox("Input preset", presets.INPUT_PRESETS, key="input", bind="query-params")
+        custom_in = input_preset == "custom"
+        c1, c2, c3 = st.columns(3)
+        n_H, n_W, n_C_prev = _hw_channels(c1, c2, c3, custom_in)
+        problem = None
+        if custom_in:
+            blocks = typed_blocks(
+                "input_text",
+                "Custom input",
+                max_rows=limits.MAX_INPUT,
+                max_cols=limits.MAX_INPUT,
+                max_blocks=limits.MAX_CHANNELS,
+                help="Rows of numbers, one per line (or separated by ';'); spaces or commas between numbers. "
+                "For several channels, separate one matrix per channel with a blank line or '|'.",
+            )
+            A_prev, problem = (
+                (None, "Type a custom input.") if blocks is None else _blocks_to_channels(blocks, n_C_prev, "input")
+            )
+        seed = _num("Random seed", "seed", 0, limits.MAX_SEED, "seeds the random presets")
+        if not custom_in:
+            A_prev = presets.make_input(input_preset, n_H, n_W, n_C_prev, seed)
+
+        st.subheader("Kernel")
+        kernel_preset = st.selectbox("Kernel preset", presets.KERNEL_PRESETS, key="kernel", bind="query-params")
+        fixed = kernel_preset in presets.FIXED_KERNELS or kernel_preset == "custom"
+        k1, k2, k3 = st.columns(3)
+        with k1:
+            f_H = _num("f_H", "kh", 1, limits.MAX_KERNEL, "kernel height", disabled=fixed)
+        with k2:
+            f_W = _num("f_W", "kw", 1, limits.MAX_KERNEL, "kernel width", disabled=fixed)
+        with k3:
+            n_C = _num("C_out", "cout", 1, limits.MAX_CHANNELS, "output channels (filters)")
+        if kernel_preset in presets.FIXED_KERNELS:
+            st.caption(f"{kernel_preset} is a fixed 3x3 kernel.")
+        W = None
+        if kernel_preset == "custom":
+            blocks = typed_blocks(
+                "kernel_text",
+                "Custom kernel",
+                max_rows=limits.MAX_KERNEL,
+                max_cols=limits.MAX_KERNEL,
+                max_blocks=limits.MAX_CHANNELS**2,
+                help="Rows of numbers, one per line. One matrix is used for every channel pair; or give "
+                "C_in x C_out matrices (separated by a blank line or '|'), ordered (c_in 0, c_out 0), "
+                "(c_in 0, c_out 1), ...",
+            )
+            if blocks is None:
+                problem = problem or "Type a custom kernel."
+            elif len(blocks) in (1, n_C_prev * n_C):
+                stack = np.stack(blocks if len(blocks) > 1 else blocks * (n_C_prev * n_C), axis=-1)
+                W = stack.reshape(*stack.shape[:2], n_C_prev, n_C)  # (f_H, f_W, C_in*C_out) -> (f_H, f_W, C_in, C_out)
+            else:
+                problem = problem or (
+                    f"The custom kernel has {len(blocks)} matrices; give 1 or C_in x C_out = {n_C_prev * n_C}."
+                )
+        else:
+            W = presets.make_kernel(kernel_preset, f_H, f_W, n_C_prev, n_C, seed)
+
+        st.subheader("Layer")
+        s1, s2 = st.columns(2)
+        with s1:
+            stride = _num("Stride", "stride", 1, limits.MAX_STRIDE)
+        with s2:
+            pad = _num("Padding", "pad", 0, limits.MAX_PAD)
+        conv_label = st.radio(
+            "Forward convention",
+            list(CONVENTION_LABELS),
+            key="conv",
+            bind="query-params",
+            horizontal=True,
+            help="Cross-correlation is what the course, PyTorch and every framework compute. True convolution "
+            "rotates the kernel 180 degrees going forward; then the backward pass uses it unrotated.",
+        )
+        convention = CONVENTION_LABELS[conv_label]
+        if problem is None and A_prev is not None and W is not None:
+            problem = _geometry_problem(A_prev.shape, W.shape, pad)
+        share_link()
+    n_filters = W.shape[3] if W is not None else n_C
+    config = Config(
+        A_prev=A_prev if A_prev is not None else np.zeros((1, 1, 1)),
+        W=W if W is not None else np.zeros((1, 1, 1, 1)),
+        b=np.zeros(n_filters),
+        stride=stride,
+        pad=pad,
+        convention=convention,
+        seed=seed,
+        input_preset=input_preset,
+        kernel_preset=kernel_preset,
+        problem=problem,
+    )
+    st.session_state["_config"] = config
+    url_notice(raw)
+    return config
+
+
+def _hw_channels(c1, c2, c3, custom_in: bool) -> tuple[int, int, int]:
+    with c1:
+        n_H = _num("H", "h", 1, limits.MAX_INPUT, "input height", disabled=custom_in)
+    with c2:
+        n_W = _num("W", "w", 1, limits.MAX_INPUT, "input width", disabled=custom_in)
+    with c3:
+        n_C_prev = _num("C_in", "cin", 1, limits.MAX_CHANNELS, "input channels")
+    return n_H, n_W, n_C_prev
+
+
+def _geometry_problem(input_shape, kernel_shape, pad: int) -> str | None:
+    n_H, n_W = input_shape[:2]
+    f_H, f_W = kernel_shape[:2]
+    for name, n, f in (("height", n_H, f_H), ("width", n_W, f_W)):
+        if f > n + 2 * pad:
+            return (
+                f"The kernel {name} ({f}) is larger than the padded input {name} ({n} + 2x{pad} = {n + 2 * pad}). "
+                f"Use a smaller kernel, a larger input, or more padding."
+            )
+    return None
+
+
+def current_config() -> Config:
+    """The configuration the router's controls chose on this run."""
+    return st.session_state["_config"]
+
+
+def require_valid(config: Config) -> None:
+    """Stop the page with a clear message when the configuration cannot be computed."""
+    if config.problem:
+        st.error(config.problem, icon=":material/block:")
+        st.stop()
+
+
+def share_link() -> None:
+    """A link that reopens this configuration (and the page's own controls): the URL's query string."""
+    params = {}
+    for key, default in _DEFAULTS.items():
+        value = st.session_state.get(key, default)
+        if value != default:
+            params[key] = str(value)
+    for key in st.session_state.get("_page_bound", ()):
+        if key in st.session_state:
+            params[key] = str(st.session_state[key])
+    base = st.context.url or ""
+    with st.expander("Share this configuration"):
+        st.code(base + ("?" + urlencode(params) if params else ""), language=None, wrap_lines=True)
+        st.caption("Copy the link (icon at the right): it reopens this page with these settings.")
+
+
+def url_notice(raw: dict) -> None:
+    """On the first run of a session, say which values from the URL could not be used."""
+    if st.session_state.get("_url_checked"):
+        return
+    st.session_state["_url_checked"] = True
+    dropped = []
+    for key, text in raw.items():
+        if key in st.session_state and str(st.session_state[key]) != text:
+            dropped.append(key)
+    if dropped:
+        shown = ", ".join(f"`{k}`" for k in sorted(dropped)[:8])
+        st.toast(
+            f"Some values in the link could not be used ({shown}); defaults are shown instead.", icon=":material/info:"
+        )

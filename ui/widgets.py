@@ -1,0 +1,73 @@
+"""Page-level widgets shared by several pages (upstream-gradient choice, channel pickers, downloads)."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from . import limits, presets
+from .controls import typed_blocks
+
+__all__ = ["dz_control", "index_select", "figure_download"]
+
+
+def index_select(label: str, n: int, key: str, fmt: str = "{}") -> int:
+    """A bound selectbox over ``range(n)``; returns 0 without a widget when ``n == 1``."""
+    if n <= 1:
+        return 0
+    value = st.selectbox(label, range(n), key=key, bind="query-params", format_func=fmt.format)
+    return min(int(value), n - 1)
+
+
+def dz_control(n_H: int, n_W: int, n_C: int, seed: int, what: str = "dZ") -> np.ndarray:
+    """Choose the upstream gradient ``(n_H, n_W, n_C)``: ones, random integers, a single 1, or typed."""
+    cols = st.columns([2, 1, 1, 1])
+    with cols[0]:
+        preset = st.selectbox(
+            f"Upstream gradient {what}",
+            presets.DZ_PRESETS,
+            key="dz",
+            bind="query-params",
+            help="'single 1' is the clearest demonstration: dA_prev is then one copy of the "
+            "kernel stamped at that window.",
+        )
+    if preset == "single 1":
+        with cols[1]:
+            h = st.number_input("row h", 0, n_H - 1, min(n_H // 2, n_H - 1), key="dz_h", bind="query-params")
+        with cols[2]:
+            w = st.number_input("col w", 0, n_W - 1, min(n_W // 2, n_W - 1), key="dz_w", bind="query-params")
+        with cols[3]:
+            c = st.number_input("channel", 0, n_C - 1, 0, key="dz_c", bind="query-params") if n_C > 1 else 0
+        return presets.make_dz(preset, n_H, n_W, n_C, seed, (int(h), int(w), int(c)))
+    if preset == "custom":
+        blocks = typed_blocks(
+            "dz_text",
+            f"Custom {what} ({n_H} x {n_W}, one matrix per output channel)",
+            max_rows=limits.MAX_INPUT + 2 * limits.MAX_PAD,
+            max_cols=limits.MAX_INPUT + 2 * limits.MAX_PAD,
+            max_blocks=limits.MAX_CHANNELS,
+            help="Rows of numbers; separate output channels with a blank line or '|'.",
+        )
+        if blocks is not None and blocks[0].shape == (n_H, n_W) and len(blocks) in (1, n_C):
+            return np.stack(blocks * n_C if len(blocks) == 1 else blocks, axis=-1)
+        if blocks is not None:
+            st.error(
+                f"{what} must be {n_H} x {n_W} (the forward output's size) with 1 or {n_C} matrices; got "
+                f"{len(blocks)} matrix/matrices of {blocks[0].shape[0]} x {blocks[0].shape[1]}. Using ones.",
+                icon=":material/warning:",
+            )
+        return np.ones((n_H, n_W, n_C))
+    return presets.make_dz(preset, n_H, n_W, n_C, seed)
+
+
+def figure_download(fig, name: str, key: str) -> None:
+    """A button that downloads the figure as a standalone HTML file (built only when clicked)."""
+    st.download_button(
+        "Download this figure (HTML)",
+        data=lambda: fig.to_html(include_plotlyjs=True, full_html=True),
+        file_name=f"{name}.html",
+        mime="text/html",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )

@@ -1,0 +1,149 @@
+"""Is the kernel flipped? dA_prev computed two ways, side by side, proven equal."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from convcore.export import numpy_torch_script
+from ui import compute, presets, scenes
+from ui.controls import current_config, require_valid
+from ui.figures import Grid, grids_figure
+from ui.widgets import dz_control, figure_download, index_select
+
+config = current_config()
+st.title("Is the kernel flipped? dA_prev two ways")
+st.markdown(
+    "**The scatter form iterates over outputs and needs no flip; the convolution form iterates over inputs "
+    "and does.** Both compute the same sum in a different order, so they give the same numbers."
+)
+require_valid(config)
+
+A, W, s, p, conv = config.A_prev, config.W, config.stride, config.pad, config.convention
+fwd = compute.forward(A, W, config.b, s, p, conv)
+n_H, n_W, n_C = fwd.Z.shape
+n_C_prev = A.shape[2]
+dZ = dz_control(n_H, n_W, n_C, config.seed)
+c_in = index_select("Input channel shown", n_C_prev, "cin_shown", "input channel {}")
+
+sc = compute.scatter(A.shape, W, dZ, s, p, conv)
+rt = compute.rot180(A.shape, W, dZ, s, p, conv)
+res = compute.backward_all(A, W, dZ, s, p, conv)
+
+st.subheader("1. Scatter form (the course's loop)")
+st.markdown(
+    "For each dZ cell, in the order of the course's loops: `dA_prev_pad[window] += W * dZ[h, w]`, then crop the "
+    "padding. The kernel is used as it is: **no flip**."
+)
+fig_sc = compute.scatter_figure(A.shape, W, dZ, s, p, conv, c_in)
+st.plotly_chart(fig_sc, width="stretch", key="scatter_anim")
+
+st.subheader("2. Rot180 form (full correlation)")
+kernel_word = (
+    "rot180(W)" if conv == "correlation" else "rot180(rot180(W)) = W, since the forward pass already rotated it"
+)
+st.markdown(
+    f"dZ is dilated by the stride (crossed cells are the inserted zeros) and padded by f - 1 (grey), then correlated "
+    f"with **{kernel_word}**; crop the padding. Each weight keeps its colour from the forward page: here the colours "
+    "run in **reverse order**. That is the flip."
+)
+fig_rt = compute.rot180_figure(A.shape, W, dZ, s, p, conv, c_in)
+st.plotly_chart(fig_rt, width="stretch", key="rot180_anim")
+if n_C > 1:
+    st.caption(
+        f"{n_C} output channels: dA_prev[..., c_in] sums over c_out. In the rot180 form the kernel's channel axes "
+        f"are swapped, W_rot[:, :, c_out, c_in], one row per output channel on the right."
+    )
+
+st.subheader("The verdict")
+right_ = res["scatter"][:, :, c_in]
+diff_forms = float(np.abs(res["scatter"] - res["rot180"]).max())
+wrong = res["unrotated"][:, :, c_in]
+diff_wrong = float(np.abs(res["unrotated"] - res["scatter"]).max())
+m1, m2 = st.columns(2)
+m1.metric("largest |scatter - rot180|", f"{diff_forms:.3g}", help="0 up to floating-point rounding")
+m2.metric("largest |without rotation - right|", f"{diff_wrong:.3g}")
+if diff_forms <= 1e-9 * max(1.0, float(np.abs(res["scatter"]).max())):
+    st.success(
+        f"The two forms agree: largest difference {diff_forms:.2g} (floating-point rounding).",
+        icon=":material/check_circle:",
+    )
+else:
+    st.error(
+        f"The two forms differ by {diff_forms:.3g}: this is a bug, please report it.", icon=":material/bug_report:"
+    )
+grids = [
+    Grid(z=right_, title="dA_prev, scatter"),
+    Grid(z=res["rot180"][:, :, c_in], title="dA_prev, rot180"),
+    Grid(z=wrong, title="without the rotation (wrong)"),
+    Grid(z=wrong - right_, title="difference: wrong - right"),
+]
+fig_v = grids_figure(grids, cols=4, height=400)
+st.plotly_chart(fig_v, width="stretch", key="verdict")
+if presets.is_rot180_symmetric(fwd.K):
+    st.info(
+        "This kernel is 180-degree symmetric: rotating it changes nothing, so here the flip is invisible and the "
+        "'without rotation' result is right by accident. Choose the **asymmetric 1..n** kernel in the sidebar to see "
+        "the difference.",
+        icon=":material/flip:",
+    )
+elif diff_wrong == 0:
+    st.info(
+        "With this dZ the missing rotation happens not to change the result; try another dZ.", icon=":material/info:"
+    )
+
+st.subheader("One input cell's gradient, written out")
+H_p, W_p = sc.dA_pad.shape[:2]
+a, b_, _ = st.columns([1, 1, 2])
+with a:
+    y = st.number_input("padded row", 0, H_p - 1, min(p + 1, H_p - 1), key="cell_y", bind="query-params")
+with b_:
+    x = st.number_input("padded col", 0, W_p - 1, min(p + 1, W_p - 1), key="cell_x", bind="query-params")
+terms = compute.cell_terms(fwd.K, dZ, s, int(y), int(x), c_in)
+where = (
+    "a padding cell (cropped away)"
+    if not (p <= y < H_p - p and p <= x < W_p - p)
+    else (f"input cell ({int(y) - p}, {int(x) - p})")
+)
+if not terms:
+    st.markdown(f"Padded cell ({int(y)}, {int(x)}) is {where}: no window covers it, so its gradient is 0.")
+else:
+    st.markdown(
+        f"Padded cell ({int(y)}, {int(x)}), {where}, channel {c_in}: the windows that covered it, in the order of the "
+        "dZ cells. As h and w grow, the kernel index (u, v) **falls**: read in input order, the kernel runs backwards."
+    )
+    table = pd.DataFrame(
+        [
+            {
+                "dZ cell (h, w, c_out)": f"({t.h}, {t.w}, {t.c_out})",
+                "dZ": t.dz,
+                "kernel (u, v)": f"({t.u}, {t.v})",
+                "in rot180 at": f"({t.ru}, {t.rv})",
+                "weight": t.weight,
+                "dZ · weight": t.value,
+            }
+            for t in terms
+        ]
+    )
+    st.dataframe(table, hide_index=True, width="content")
+    total = sum(t.value for t in terms)
+    st.markdown(
+        f"Sum: {' + '.join(scenes.fmt(t.value) for t in terms)} = **{scenes.fmt(total)}** "
+        f"= dA_prev_pad[{int(y)}, {int(x)}, {c_in}] = {scenes.fmt(sc.dA_pad[int(y), int(x), c_in])}"
+    )
+
+st.subheader("Take it with you")
+d1, d2, d3 = st.columns(3)
+with d1:
+    st.download_button(
+        "Runnable NumPy + PyTorch script",
+        icon=":material/code:",
+        key="dl_script",
+        on_click="ignore",
+        data=lambda: numpy_torch_script(A, W, config.b, dZ, s, p, conv),
+        file_name="conv_gradients.py",
+        mime="text/x-python",
+    )
+with d2:
+    figure_download(fig_sc, "scatter_form", "dl_scatter")
+with d3:
+    figure_download(fig_rt, "rot180_form", "dl_rot180")

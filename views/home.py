@@ -1,0 +1,34 @@
+"""Home: the question, the short answer, and where each page answers it."""
+
+import streamlit as st
+
+st.title("Is the kernel flipped in backprop?")
+st.markdown(
+    """
+**Short answer: it depends on which way you loop, and both ways give the same numbers.**
+
+- The course's loop iterates over the **outputs**: for every output cell it adds
+  `W * dZ[h, w]` into the input window that produced it (`dA_prev_pad[window] += W * dZ[h, w]`).
+  The kernel is used as it is. Nothing is flipped.
+- The textbook formula iterates over the **inputs**: each input cell collects the output
+  gradients it influenced, and reading those weights in input order reads the kernel backwards.
+  Written as a convolution, that is the padded (and, for stride > 1, dilated) dZ correlated with
+  the kernel **rotated 180 degrees**.
+
+Both are the same sum in a different order. This app computes both for the input, kernel,
+stride and padding you choose in the sidebar, and shows that they agree to the last bit of
+floating point, and what goes wrong if you forget the rotation.
+"""
+)
+
+st.subheader("Where to look")
+st.page_link("views/forward.py", label="Forward: the sliding window", icon=":material/arrow_forward:")
+st.caption("The window, the element-wise products, the sum; the output-size formula; stride and padding.")
+st.page_link("views/flip.py", label="Is the kernel flipped? dA_prev two ways", icon=":material/flip:")
+st.caption("Scatter vs rot180, side by side, proven equal; the wrong result without the rotation.")
+
+st.info(
+    "Every control in the sidebar is kept in the address bar: copy the link to reopen the same configuration, "
+    "for example to put it on a slide.",
+    icon=":material/link:",
+)
