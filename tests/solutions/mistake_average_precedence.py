@@ -1,0 +1,31 @@
+# dz / n_H * n_W: Python divides by n_H, then multiplies by n_W.
+import numpy as np
+
+
+def create_mask_from_window(x):
+    return x == np.max(x)
+
+
+def distribute_value(dz, shape):
+    (n_H, n_W) = shape
+    average = dz / n_H * n_W
+    a = np.ones(shape) * average
+    return a
+
+
+def pool_backward(dA, cache, mode="max"):
+    A_prev, hparameters = cache
+    f, stride = hparameters["f"], hparameters["stride"]
+    m, n_H, n_W, n_C = dA.shape
+    dA_prev = np.zeros(A_prev.shape)
+    for i in range(m):
+        for h in range(n_H):
+            for w in range(n_W):
+                for c in range(n_C):
+                    vs, hs = h * stride, w * stride
+                    if mode == "max":
+                        mask = create_mask_from_window(A_prev[i, vs:vs + f, hs:hs + f, c])
+                        dA_prev[i, vs:vs + f, hs:hs + f, c] += mask * dA[i, h, w, c]
+                    else:
+                        dA_prev[i, vs:vs + f, hs:hs + f, c] += distribute_value(dA[i, h, w, c], (f, f))
+    return dA_prev
