@@ -19,6 +19,8 @@ def open_app(page: str | None = None, query: dict | None = None, timeout: float 
     at.run()
     if page:
         at.switch_page(f"views/{page}.py")
+        for key, value in (query or {}).items():  # as a link straight to the page would carry them
+            at.query_params[key] = value
         at.run()
     return at
 

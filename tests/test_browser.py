@@ -64,7 +64,7 @@ def _overlay_index(page, index: int) -> int:
     )
 
 
-@pytest.mark.parametrize("path", ["", "forward", "flip"])
+@pytest.mark.parametrize("path", ["", "forward", "flip", "mistakes"])
 def test_page_loads_without_an_exception_box(browser, app_url, path):
     page = _open(browser, f"{app_url}/{path}")
     if path:

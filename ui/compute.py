@@ -11,8 +11,9 @@ import streamlit as st
 
 import convcore
 from convcore import trace
+from convcore.pool import pool_windows, window_mask
 
-from . import scenes
+from . import mistake_scenes, scenes, scenes_grads
 
 __all__ = [
     "forward",
@@ -26,6 +27,19 @@ __all__ = [
     "output_maps_figure",
     "scatter_figure",
     "rot180_figure",
+    "verdict_figure",
+    "mistake_outcome",
+    "mistake_figures",
+    "weight_check",
+    "pool_fast",
+    "pool_ties",
+    "weight_panels_figure",
+    "weight_slide_figure",
+    "dz_sums_figure",
+    "pool_forward_figure",
+    "pool_backward_figure",
+    "pool_result_figure",
+    "pool_ties_figure",
 ]
 
 _CACHE = dict(max_entries=512, show_spinner=False)
@@ -102,3 +116,127 @@ def scatter_figure(
 @st.cache_resource(**_FIG_CACHE)
 def rot180_figure(input_shape: tuple, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str, c_in: int):
     return scenes.rot180_form_figure(rot180(input_shape, W, dZ, stride, pad, convention), c_in)
+
+
+@st.cache_resource(**_FIG_CACHE)
+def verdict_figure(
+    A_prev: np.ndarray, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str, c_in: int
+):
+    """dA_prev by both forms, the unrotated result and its difference from the right one, for channel ``c_in``."""
+    res = backward_all(A_prev, W, dZ, stride, pad, convention)
+    return scenes.verdict_figure(res["scatter"][:, :, c_in], res["rot180"][:, :, c_in], res["unrotated"][:, :, c_in])
+
+
+@st.cache_resource(**_FIG_CACHE)
+def mistake_outcome(key: str, case_name: str):
+    """The catalogue's own code run on one of its cases (never code typed by a visitor); shared, read-only."""
+    from convcore import mistakes
+
+    return mistakes.evaluate(key, case_name)
+
+
+@st.cache_resource(**_FIG_CACHE)
+def mistake_figures(key: str, case_name: str) -> list:
+    """One figure per output of the mistake's function: right, mistaken, difference (through the first
+    differing entry)."""
+    outcome = mistake_outcome(key, case_name)
+    first = {d.output: d.index for d in outcome.differences}
+    figs = []
+    for k, name in enumerate(outcome.outputs):
+        got = outcome.got[k] if outcome.got is not None else None
+        figs.append((name, mistake_scenes.outcome_figure(name, outcome.expected[k], got, first.get(name))))
+    return figs
+
+
+# --- dW / db page and pooling page -----------------------------------------------------------------------------
+
+
+@st.cache_data(**_CACHE)
+def weight_check(A_prev: np.ndarray, weight_shape: tuple, dZ: np.ndarray, stride: int, pad: int, convention: str):
+    """dW and db with the fast code, for one example: ``A_prev (n_H_prev, n_W_prev, n_C_prev)``,
+    ``dZ (n_H, n_W, n_C)`` -> ``{"dW": (f_H, f_W, n_C_prev, n_C), "db": (n_C,)}``."""
+    dW = convcore.grad_weight(A_prev[None], weight_shape, dZ[None], stride, pad, convention)
+    db = convcore.grad_bias(dZ[None]).reshape(-1)  # (1, 1, 1, n_C) -> (n_C,)
+    return {"dW": dW, "db": db}
+
+
+@st.cache_data(**_CACHE)
+def pool_fast(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray, ties: str) -> dict:
+    """Pooling with the fast code, for one example: ``A_prev (n_H_prev, n_W_prev, n_C)``, ``dA (n_H, n_W, n_C)``
+    -> ``{"A": (n_H, n_W, n_C), "dA_prev": (n_H_prev, n_W_prev, n_C)}``."""
+    A, cache = convcore.pool_forward(A_prev[None], {"f": f, "stride": stride}, mode)
+    dA_prev = convcore.pool_backward(dA[None], cache, mode, ties)
+    return {"A": A[0], "dA_prev": dA_prev[0]}
+
+
+@st.cache_data(**_CACHE)
+def pool_ties(A_prev: np.ndarray, f: int, stride: int, dA: np.ndarray) -> dict:
+    """Max pooling's two tie rules side by side, for one example ``A_prev (n_H_prev, n_W_prev, n_C)``.
+
+    Returns ``"all"`` (the course's mask) and ``"first"`` (PyTorch's) ``dA_prev``, their ``"difference"``, the
+    number of maxima of every window ``"maxima" (n_H, n_W, n_C)``, and per channel ``(n_C,)``: ``"tied"`` (windows
+    with more than one maximum), ``"total_dA"``, ``"total_all"``, ``"total_first"`` (the sums of the gradients).
+    """
+    hp = {"f": f, "stride": stride}
+    _, cache = convcore.pool_forward(A_prev[None], hp, "max")
+    course = convcore.pool_backward(dA[None], cache, "max", "all")[0]
+    first = convcore.pool_backward(dA[None], cache, "max", "first")[0]
+    n_H, n_W = dA.shape[:2]
+    windows = pool_windows(A_prev[None], f, stride, n_H, n_W)[0]  # (n_H, n_W, n_C, f, f)
+    maxima = window_mask(windows, "all").sum(axis=(-2, -1))  # (n_H, n_W, n_C)
+    return {
+        "all": course,
+        "first": first,
+        "difference": course - first,
+        "maxima": maxima,
+        "tied": (maxima > 1).sum(axis=(0, 1)),
+        "total_dA": dA.sum(axis=(0, 1)),
+        "total_all": course.sum(axis=(0, 1)),
+        "total_first": first.sum(axis=(0, 1)),
+    }
+
+
+@st.cache_resource(**_FIG_CACHE)
+def weight_panels_figure(
+    A_prev: np.ndarray, weight_shape: tuple, dZ: np.ndarray, stride: int, pad: int, convention: str
+):
+    return scenes_grads.weight_panels_figure(weights(A_prev, weight_shape, dZ, stride, pad, convention))
+
+
+@st.cache_resource(**_FIG_CACHE)
+def weight_slide_figure(
+    A_prev: np.ndarray,
+    weight_shape: tuple,
+    dZ: np.ndarray,
+    stride: int,
+    pad: int,
+    convention: str,
+    c_in: int,
+    c_out: int,
+):
+    return scenes_grads.weight_slide_figure(weights(A_prev, weight_shape, dZ, stride, pad, convention), c_in, c_out)
+
+
+@st.cache_resource(**_FIG_CACHE)
+def dz_sums_figure(A_prev: np.ndarray, weight_shape: tuple, dZ: np.ndarray, stride: int, pad: int, convention: str):
+    return scenes_grads.dz_sums_figure(weights(A_prev, weight_shape, dZ, stride, pad, convention))
+
+
+@st.cache_resource(**_FIG_CACHE)
+def pool_forward_figure(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray, ties: str, c: int):
+    return scenes_grads.pool_forward_figure(pool(A_prev, f, stride, mode, dA, ties), c)
+
+
+@st.cache_resource(**_FIG_CACHE)
+def pool_backward_figure(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray, ties: str, c: int):
+    return scenes_grads.pool_backward_figure(pool(A_prev, f, stride, mode, dA, ties), c)
+
+
+@st.cache_resource(**_FIG_CACHE)
+def pool_result_figure(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray, ties: str, c: int):
+    return scenes_grads.pool_result_figure(pool(A_prev, f, stride, mode, dA, ties), c)
+
+
+@st.cache_resource(**_FIG_CACHE)
+def pool_ties_figure(A_prev: np.ndarray, f: int, stride: int, dA: np.ndarray, c: int):
+    return scenes_grads.pool_ties_figure(pool_ties(A_prev, f, stride, dA), c)

@@ -177,7 +177,7 @@ def _add_grid(fig: go.Figure, g: Grid, zmax: float, row: int, col: int) -> int:
 
 def _style_axes(fig: go.Figure, n_rows: int, n_cols: int) -> None:
     fig.update_xaxes(showgrid=False, zeroline=False, constrain="domain", tickmode="linear", dtick=1, side="top")
-    fig.update_yaxes(showgrid=False, zeroline=False, scaleanchor=None, tickmode="linear", dtick=1)
+    fig.update_yaxes(showgrid=False, zeroline=False, constrain="domain", tickmode="linear", dtick=1)
     fig.update_annotations(yshift=22, font=dict(size=15))  # subplot titles clear the column numbers on top
     for r in range(1, n_rows + 1):
         for c in range(1, n_cols + 1):
@@ -466,6 +466,8 @@ class AnimatedFigure(go.Figure):
     Plotly validates every object of every frame when frames are assigned (about 4 ms a frame here, seconds
     for a large input). The frames only repeat trace types that the validated base figure already holds, so
     they are attached in :meth:`to_dict`, which is what ``st.plotly_chart``, ``to_json`` and ``to_html`` read.
+    The figures are cached and shared between sessions and never changed after they are built, so the dict is
+    built once and reused (``to_dict`` would otherwise deep-copy the figure on every rerun).
     """
 
     def __init__(self, base: dict, frames: list[dict], player_layout: dict):
@@ -473,12 +475,15 @@ class AnimatedFigure(go.Figure):
         # plotly objects refuse unknown attributes, hence object.__setattr__
         object.__setattr__(self, "raw_frames", frames)
         object.__setattr__(self, "player_layout", player_layout)
+        object.__setattr__(self, "_spec", None)
 
     def __reduce__(self):
         return (AnimatedFigure, (super().to_dict(), self.raw_frames, self.player_layout))
 
     def to_dict(self):
-        spec = super().to_dict()
-        spec["layout"].update(self.player_layout)
-        spec["frames"] = self.raw_frames
-        return spec
+        if self._spec is None:
+            spec = super().to_dict()
+            spec["layout"].update(self.player_layout)
+            spec["frames"] = self.raw_frames
+            object.__setattr__(self, "_spec", spec)
+        return self._spec

@@ -23,6 +23,7 @@ __all__ = [
     "scatter_form_figure",
     "rot180_form_figure",
     "sum_text",
+    "verdict_figure",
 ]
 
 
@@ -166,3 +167,14 @@ def rot180_form_figure(t: Rot180Trace, c_in: int = 0) -> go.Figure:
         title = f"dA_prev_pad[{y}, {x}] = {body} = <b>{fmt(t.dA_pad[y, x, c_in])}</b>"
         steps.append(Step(window=(y, x), cell=(y, x), title=title))
     return slide_figure(panels, result, (f_H, f_W), steps)
+
+
+def verdict_figure(scatter: np.ndarray, rot: np.ndarray, unrotated: np.ndarray) -> go.Figure:
+    """The two right results (n_H_prev, n_W_prev), the result without the rotation, and wrong - right."""
+    grids = [
+        Grid(z=scatter, title="dA_prev, scatter"),
+        Grid(z=rot, title="dA_prev, rot180"),
+        Grid(z=unrotated, title="without the rotation (wrong)"),
+        Grid(z=unrotated - scatter, title="difference: wrong - right"),
+    ]
+    return grids_figure(grids, cols=4, height=400)

@@ -11,11 +11,14 @@ from .controls import typed_blocks
 __all__ = ["dz_control", "index_select", "figure_download"]
 
 
-def index_select(label: str, n: int, key: str, fmt: str = "{}") -> int:
-    """A bound selectbox over ``range(n)``; returns 0 without a widget when ``n == 1``."""
+def index_select(label: str, n: int, key: str) -> int:
+    """A bound selectbox over ``range(n)``; returns 0 without a widget when ``n == 1``.
+
+    No ``format_func``: a bound selectbox writes its *displayed* label into the URL, so the label is the value.
+    """
     if n <= 1:
         return 0
-    value = st.selectbox(label, range(n), key=key, bind="query-params", format_func=fmt.format)
+    value = st.selectbox(label, range(n), key=key, bind="query-params")
     return min(int(value), n - 1)
 
 

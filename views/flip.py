@@ -7,7 +7,6 @@ import streamlit as st
 from convcore.export import numpy_torch_script
 from ui import compute, presets, scenes
 from ui.controls import current_config, require_valid
-from ui.figures import Grid, grids_figure
 from ui.widgets import dz_control, figure_download, index_select
 
 config = current_config()
@@ -23,7 +22,7 @@ fwd = compute.forward(A, W, config.b, s, p, conv)
 n_H, n_W, n_C = fwd.Z.shape
 n_C_prev = A.shape[2]
 dZ = dz_control(n_H, n_W, n_C, config.seed)
-c_in = index_select("Input channel shown", n_C_prev, "cin_shown", "input channel {}")
+c_in = index_select("Input channel shown", n_C_prev, "cin_shown")
 
 sc = compute.scatter(A.shape, W, dZ, s, p, conv)
 rt = compute.rot180(A.shape, W, dZ, s, p, conv)
@@ -55,9 +54,7 @@ if n_C > 1:
     )
 
 st.subheader("The verdict")
-right_ = res["scatter"][:, :, c_in]
 diff_forms = float(np.abs(res["scatter"] - res["rot180"]).max())
-wrong = res["unrotated"][:, :, c_in]
 diff_wrong = float(np.abs(res["unrotated"] - res["scatter"]).max())
 m1, m2 = st.columns(2)
 m1.metric("largest |scatter - rot180|", f"{diff_forms:.3g}", help="0 up to floating-point rounding")
@@ -71,13 +68,7 @@ else:
     st.error(
         f"The two forms differ by {diff_forms:.3g}: this is a bug, please report it.", icon=":material/bug_report:"
     )
-grids = [
-    Grid(z=right_, title="dA_prev, scatter"),
-    Grid(z=res["rot180"][:, :, c_in], title="dA_prev, rot180"),
-    Grid(z=wrong, title="without the rotation (wrong)"),
-    Grid(z=wrong - right_, title="difference: wrong - right"),
-]
-fig_v = grids_figure(grids, cols=4, height=400)
+fig_v = compute.verdict_figure(A, W, dZ, s, p, conv, c_in)
 st.plotly_chart(fig_v, width="stretch", key="verdict")
 if presets.is_rot180_symmetric(fwd.K):
     st.info(

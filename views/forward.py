@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import compute
 from ui.controls import current_config, require_valid
+from ui.widgets import index_select
 
 config = current_config()
 st.title("Forward: the sliding window")
@@ -37,10 +38,7 @@ if config.convention == "convolution":
         icon=":material/sync:",
     )
 
-k = 0
-if n_C > 1:
-    k = st.selectbox("Filter shown", range(n_C), key="filter", bind="query-params", format_func=lambda c: f"filter {c}")
-    k = min(int(k), n_C - 1)
+k = index_select("Filter shown", n_C, "filter")
 fig = compute.forward_figure(A, W, config.b, s, p, config.convention, k)
 st.plotly_chart(fig, width="stretch", key="forward_anim")
 st.caption(
