@@ -108,12 +108,14 @@ def _heat_traces(g: Grid, zmax: float) -> list[go.BaseTraceType]:
         )
         return traces
     body = z.copy()
+    body_text = text
     if g.pad is not None:
         body[g.pad] = np.nan
+        body_text = np.where(g.pad, "", text)  # each cell's number is written by one layer only
     traces.append(
         go.Heatmap(
             z=body,
-            text=text if show else None,
+            text=body_text if show else None,
             texttemplate="%{text}" if show else None,
             colorscale=SIGNED,
             zmid=0,
@@ -132,7 +134,7 @@ def _heat_traces(g: Grid, zmax: float) -> list[go.BaseTraceType]:
         traces.append(
             go.Heatmap(
                 z=pad_z,
-                text=text if show else None,
+                text=np.where(g.pad, text, "") if show else None,
                 texttemplate="%{text}" if show else None,
                 colorscale=[[0, PAD_GREY], [1, PAD_GREY]],
                 showscale=False,
@@ -243,7 +245,7 @@ def slide_figure(
         subplot_titles=titles,
         column_widths=widths,
         horizontal_spacing=0.07,
-        vertical_spacing=0.08 if n_rows > 1 else 0.05,
+        vertical_spacing=0.1 if n_rows > 1 else 0.05,
     )
     zmax = _zmax([g for g, _ in panels])
     for r, (g, k) in enumerate(panels, start=1):
@@ -273,7 +275,7 @@ def slide_figure(
             traces.append(result_trace)
         frames.append(dict(name=str(k), data=data, traces=traces, layout=dict(title=dict(text=st_.title))))
     fig.update_layout(
-        height=height or max(360, 300 * n_rows) + 90,
+        height=height or max(420, 380 * n_rows) + 110,
         title=dict(text=first.title, x=0.01, y=0.995, yanchor="top", font=dict(size=16)),
         margin=dict(l=10, r=10, t=110, b=90),
     )
