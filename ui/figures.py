@@ -54,6 +54,7 @@ class Grid:
     pad: np.ndarray | None = None
     cross: np.ndarray | None = None
     positions: np.ndarray | None = None
+    cross_mode: str = "corner"  # "corner": a small x in the corner, the number stays; "center": x instead of the number
     zmax: float | None = None
     labels: tuple[str, str] = ("", "")
     text: np.ndarray | None = field(default=None, repr=False)
@@ -108,6 +109,8 @@ def _heat_traces(g: Grid, zmax: float) -> list[go.BaseTraceType]:
         )
         return traces
     body = z.copy()
+    if g.cross is not None and g.cross_mode == "center":
+        text = np.where(g.cross, "", text)
     body_text = text
     if g.pad is not None:
         body[g.pad] = np.nan
@@ -147,12 +150,13 @@ def _heat_traces(g: Grid, zmax: float) -> list[go.BaseTraceType]:
         )
     if g.cross is not None and g.cross.any():
         ys, xs = np.nonzero(g.cross)
+        corner = g.cross_mode == "corner"
         traces.append(
             go.Scatter(
-                x=xs,
-                y=ys,
+                x=xs + 0.3 if corner else xs,
+                y=ys - 0.3 if corner else ys,
                 mode="markers",
-                marker=dict(symbol="x-thin", size=9, line=dict(width=1.5, color="#444")),
+                marker=dict(symbol="x-thin", size=6 if corner else 9, line=dict(width=1.5, color="#444")),
                 hoverinfo="skip",
                 showlegend=False,
             )

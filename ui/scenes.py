@@ -152,6 +152,7 @@ def rot180_form_figure(t: Rot180Trace, c_in: int = 0) -> go.Figure:
                     title=f"dZ dilated and padded{ch}",
                     pad=t.is_full_padding,
                     cross=t.is_dilation_zero,
+                    cross_mode="center",
                 ),
                 position_grid(t.W_rot[:, :, c, c_in], f"rot180(W)[:, :, {c_in}, {c}]", rotated=True),
             )
