@@ -214,9 +214,20 @@ def grids_figure(grids: list[Grid], cols: int, height: int | None = None, shared
 
 
 def _rect(r: int, c: int, h: int, w: int, color: str, width: float = 3) -> dict:
+    """A closed outline around cells [r, r + h) x [c, c + w), with a light veil inside: the veil keeps a dark
+    outline visible over dark cells, in the light and the dark theme alike."""
     xs = [c - 0.5, c + w - 0.5, c + w - 0.5, c - 0.5, c - 0.5]
     ys = [r - 0.5, r - 0.5, r + h - 0.5, r + h - 0.5, r - 0.5]
-    return dict(x=xs, y=ys, mode="lines", line=dict(color=color, width=width), hoverinfo="skip", showlegend=False)
+    return dict(
+        x=xs,
+        y=ys,
+        mode="lines",
+        line=dict(color=color, width=width),
+        fill="toself",
+        fillcolor="rgba(255, 255, 255, 0.28)",
+        hoverinfo="skip",
+        showlegend=False,
+    )
 
 
 def slide_figure(
@@ -298,7 +309,16 @@ def _window_xy(window, f_H, f_W, s_H, s_W) -> dict:
             rr, cc = r + i * s_H, c + j * s_W
             xs += [cc - 0.45, cc + 0.45, cc + 0.45, cc - 0.45, cc - 0.45, None]
             ys += [rr - 0.45, rr - 0.45, rr + 0.45, rr + 0.45, rr - 0.45, None]
-    return dict(x=xs, y=ys, mode="lines", line=dict(color=WINDOW, width=2.5), hoverinfo="skip", showlegend=False)
+    return dict(
+        x=xs,
+        y=ys,
+        mode="lines",
+        line=dict(color=WINDOW, width=2.5),
+        fill="toself",
+        fillcolor="rgba(255, 255, 255, 0.28)",
+        hoverinfo="skip",
+        showlegend=False,
+    )
 
 
 def _xy(trace: dict) -> dict:
