@@ -1,0 +1,196 @@
+"""Shared oracles and shapes for the tests of the numeric core.
+
+- :func:`numerical_gradient`: central differences in float64, as cs231n's ``eval_numerical_gradient_array``.
+- :class:`ConvCase` and :func:`conv_cases`: convolution geometries; :data:`GEOMETRIES` lists the cases every
+  comparison must cover (pad 0, strides 2 and 3 that do not divide ``n + 2p - f``, non-square inputs,
+  rectangular kernels, one and several channels, batches), and the Hypothesis strategy draws more.
+- :class:`PoolCase` and :func:`pool_cases`: the same for pooling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+
+from convcore import CONVENTIONS
+
+
+def numerical_gradient(fn, x: np.ndarray, df: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """Gradient of ``sum(fn() * df)`` with respect to ``x`` by central differences.
+
+    ``fn`` reads ``x`` (which is perturbed in place, one entry at a time, and restored); ``df`` is the
+    upstream gradient, so with ``fn = lambda: conv_forward(A, W, b, hp)[0]`` and ``df = dZ`` the result is
+    the dA_prev that ``conv_backward(dZ, cache)`` must return.
+    """
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        pos = fn().copy()
+        x[ix] = old - h
+        neg = fn().copy()
+        x[ix] = old
+        grad[ix] = np.sum((pos - neg) * df) / (2 * h)
+        it.iternext()
+    return grad
+
+
+@dataclass(frozen=True)
+class ConvCase:
+    """One convolution geometry; ``arrays()`` draws its A_prev, W, b and an upstream dZ from ``seed``."""
+
+    m: int
+    n_H_prev: int
+    n_W_prev: int
+    n_C_prev: int
+    n_C: int
+    f_H: int
+    f_W: int
+    stride: int
+    pad: int
+    convention: str = "correlation"
+    seed: int = 0
+
+    @property
+    def hparameters(self) -> dict:
+        return {"stride": self.stride, "pad": self.pad, "convention": self.convention}
+
+    @property
+    def input_shape(self) -> tuple[int, int, int, int]:
+        return (self.m, self.n_H_prev, self.n_W_prev, self.n_C_prev)
+
+    @property
+    def weight_shape(self) -> tuple[int, int, int, int]:
+        return (self.f_H, self.f_W, self.n_C_prev, self.n_C)
+
+    @property
+    def output_shape(self) -> tuple[int, int, int, int]:
+        n_H = 1 + (self.n_H_prev + 2 * self.pad - self.f_H) // self.stride
+        n_W = 1 + (self.n_W_prev + 2 * self.pad - self.f_W) // self.stride
+        return (self.m, n_H, n_W, self.n_C)
+
+    def with_convention(self, convention: str) -> ConvCase:
+        return ConvCase(**{**self.__dict__, "convention": convention})
+
+    def arrays(self):
+        """``(A_prev, W, b, dZ)``, standard normal, float64."""
+        rng = np.random.default_rng(self.seed)
+        A_prev = rng.standard_normal(self.input_shape)
+        W = rng.standard_normal(self.weight_shape)
+        b = rng.standard_normal((1, 1, 1, self.n_C))
+        dZ = rng.standard_normal(self.output_shape)
+        return A_prev, W, b, dZ
+
+
+#: (name, case): every property below is checked on each of these, under both conventions.
+GEOMETRIES = [
+    ("pad0-1ch", ConvCase(1, 4, 4, 1, 1, 2, 2, 1, 0)),
+    ("stride2-nondividing-nonsquare", ConvCase(2, 5, 7, 2, 3, 2, 2, 2, 0)),  # (5-2)%2 = (7-2)%2 = 1
+    ("stride3-nondividing-rect", ConvCase(1, 7, 5, 3, 2, 2, 3, 3, 1)),  # (7+2-2)%3 = (5+2-3)%3 = 1
+    ("rect-kernel-3x1-pad1", ConvCase(2, 4, 6, 2, 2, 3, 1, 1, 1)),
+    ("rect-kernel-1x3-stride2-pad2", ConvCase(3, 5, 3, 1, 4, 1, 3, 2, 2)),
+    ("kernel-fills-padded-input", ConvCase(1, 2, 3, 2, 1, 4, 5, 1, 1)),
+    ("stride-larger-than-kernel", ConvCase(2, 6, 6, 2, 2, 2, 2, 3, 0)),  # gaps the windows never read
+    ("1x1-kernel-stride2", ConvCase(1, 5, 4, 3, 2, 1, 1, 2, 0)),
+    ("course-like-pad2-stride2", ConvCase(2, 4, 4, 3, 2, 2, 2, 2, 2)),
+]
+
+#: the same geometries under both conventions, for ``pytest.mark.parametrize``.
+GEOMETRY_PARAMS = [
+    pytest.param(case.with_convention(conv), id=f"{name}-{conv}") for name, case in GEOMETRIES for conv in CONVENTIONS
+]
+
+
+@st.composite
+def conv_cases(draw, max_n: int = 6, max_m: int = 3, max_c: int = 3) -> ConvCase:
+    """Small random convolution geometries (the kernel always fits the padded input)."""
+    f_H, f_W = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    pad = draw(st.integers(0, 2))
+    stride = draw(st.integers(1, 3))
+    n_H_prev = draw(st.integers(max(1, f_H - 2 * pad), max_n))
+    n_W_prev = draw(st.integers(max(1, f_W - 2 * pad), max_n))
+    return ConvCase(
+        m=draw(st.integers(1, max_m)),
+        n_H_prev=n_H_prev,
+        n_W_prev=n_W_prev,
+        n_C_prev=draw(st.integers(1, max_c)),
+        n_C=draw(st.integers(1, max_c)),
+        f_H=f_H,
+        f_W=f_W,
+        stride=stride,
+        pad=pad,
+        convention=draw(st.sampled_from(CONVENTIONS)),
+        seed=draw(st.integers(0, 2**32 - 1)),
+    )
+
+
+@dataclass(frozen=True)
+class PoolCase:
+    """One pooling geometry. ``arrays(kind)`` draws ``A_prev`` and an upstream ``dA`` from ``seed``.
+
+    ``kind="distinct"``: a permutation of ``0..N-1`` (scaled), so every window has one maximum that beats
+    the runner-up by far more than a finite-difference step; ``kind="ties"``: small integers, so ties are
+    frequent.
+    """
+
+    m: int
+    n_H_prev: int
+    n_W_prev: int
+    n_C: int
+    f: int
+    stride: int
+    seed: int = 0
+
+    @property
+    def hparameters(self) -> dict:
+        return {"f": self.f, "stride": self.stride}
+
+    @property
+    def input_shape(self) -> tuple[int, int, int, int]:
+        return (self.m, self.n_H_prev, self.n_W_prev, self.n_C)
+
+    @property
+    def output_shape(self) -> tuple[int, int, int, int]:
+        n_H = 1 + (self.n_H_prev - self.f) // self.stride
+        n_W = 1 + (self.n_W_prev - self.f) // self.stride
+        return (self.m, n_H, n_W, self.n_C)
+
+    def arrays(self, kind: str = "distinct"):
+        rng = np.random.default_rng(self.seed)
+        size = int(np.prod(self.input_shape))
+        if kind == "distinct":
+            A_prev = (rng.permutation(size) - size / 2).reshape(self.input_shape) * 0.5
+        else:
+            A_prev = rng.integers(0, 3, size=self.input_shape).astype(np.float64)
+        dA = rng.standard_normal(self.output_shape)
+        return A_prev, dA
+
+
+POOL_GEOMETRIES = [
+    ("f2-s2-tiling", PoolCase(1, 4, 4, 1, 2, 2)),
+    ("f3-s1-overlapping-nonsquare", PoolCase(2, 5, 6, 2, 3, 1)),
+    ("f2-s3-gaps-nondividing", PoolCase(2, 7, 6, 3, 2, 3)),  # (7-2)%3 = 2, (6-2)%3 = 1
+    ("f3-s2-overlapping-nondividing", PoolCase(1, 6, 7, 2, 3, 2)),  # (6-3)%2 = 1
+    ("f1-s1-identity", PoolCase(1, 3, 2, 2, 1, 1)),
+]
+
+POOL_PARAMS = [pytest.param(case, id=name) for name, case in POOL_GEOMETRIES]
+
+
+@st.composite
+def pool_cases(draw, max_n: int = 6) -> PoolCase:
+    f = draw(st.integers(1, 3))
+    return PoolCase(
+        m=draw(st.integers(1, 2)),
+        n_H_prev=draw(st.integers(f, max_n)),
+        n_W_prev=draw(st.integers(f, max_n)),
+        n_C=draw(st.integers(1, 3)),
+        f=f,
+        stride=draw(st.integers(1, 3)),
+        seed=draw(st.integers(0, 2**32 - 1)),
+    )
