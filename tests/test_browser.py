@@ -104,3 +104,18 @@ def test_a_link_reopens_the_same_configuration(browser, app_url):
     latex = page.locator("[data-testid=stMarkdownContainer] .katex").first.inner_text()
     assert "5" in latex  # n_H = 1 + (9 + 2 - 3) // 2 = 5
     page.close()
+
+
+def test_share_link_carries_page_controls_changed_in_the_browser(browser, app_url):
+    page = _open(browser, f"{app_url}/flip?dz=single+1&stride=2")
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    main_steps = page.locator(
+        "[data-testid=stMain] [data-testid=stNumberInput] button[data-testid=stNumberInputStepDown]"
+    )
+    main_steps.first.click()  # dz_h: 1 -> 0
+    page.wait_for_function("location.search.includes('dz_h=0')", timeout=30_000)
+    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
+    page.get_by_text("Share this configuration").click()
+    link = page.locator("[data-testid=stSidebar] code").first.inner_text()
+    assert "stride=2" in link and "dz=single+1" in link and "dz_h=0" in link
+    page.close()

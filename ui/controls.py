@@ -7,14 +7,25 @@ link reopens it. Streamlit drops a URL value the widget cannot take (out of rang
 
 from __future__ import annotations
 
+import contextlib
+import math
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import numpy as np
+import pandas  # noqa: F401 - see below
+import PIL.Image  # noqa: F401 - see below
 import streamlit as st
 
 from . import limits, presets
-from .parse import MatrixParseError, parse_blocks
+from .parse import MAX_TEXT, MatrixParseError, parse_blocks
+
+# pandas and PIL.Image are imported here, on the router's first line, before any page builds a figure: Plotly
+# looks them up in sys.modules without importing them, so a session that builds a figure while another session's
+# thread is still importing pandas gets a half-initialised module (AttributeError: partially initialized module
+# 'pandas' has no attribute 'Series'). That happened on a freshly started server when a class opened the app at once;
+# importing them here makes every session wait for the import to finish (tests/test_load_smoke.py).
 
 __all__ = ["Config", "shared_controls", "current_config", "require_valid", "typed_blocks", "share_link", "url_notice"]
 
@@ -57,14 +68,33 @@ class Config:
         return {"stride": self.stride, "pad": self.pad, "convention": self.convention}
 
 
+# Markdown characters escaped with a backslash; an invisible word joiner (U+2060) before "." ":" "@", since
+# GitHub-style markdown turns bare www.x, http://x and a@b.c into links even when they are escaped.
+_PLAIN = str.maketrans(
+    {c: "\\" + c for c in "\\`*_{}[]()<>#+-!|$~=^&"} | {".": "\u2060.", "@": "\u2060@", ":": "\u2060\\:"}
+)
+
+
+def _plain(text: str) -> str:
+    """``text`` shown as it is by st.error / st.markdown, whatever it contains.
+
+    A parse error quotes what the visitor typed, and a hand-edited URL can type it for them: as it is,
+    ``http://...`` or ``a@b.co`` would become a live link in the app's own error box, ``[text](url)`` a
+    disguised one, ``:red[...]`` coloured text and ``$...$`` LaTeX.
+    """
+    return text.translate(_PLAIN)
+
+
 def typed_blocks(key: str, label: str, *, max_rows: int, max_cols: int, max_blocks: int, help: str) -> list | None:
     """A bound text area parsed strictly; on a parse error shows ``st.error`` and returns the last good value."""
-    text = st.text_area(label, value=_DEFAULTS.get(key, ""), key=key, bind="query-params", help=help, height=120)
+    text = st.text_area(
+        label, value=_DEFAULTS.get(key, ""), key=key, bind="query-params", help=help, height=120, max_chars=MAX_TEXT
+    )
     good_key = f"_last_good_{key}"
     try:
         blocks = parse_blocks(text, max_rows=max_rows, max_cols=max_cols, max_blocks=max_blocks, name=label)
     except MatrixParseError as exc:
-        st.error(f"{exc}. Showing the last matrix that parsed.", icon=":material/warning:")
+        st.error(_plain(f"{exc}. Showing the last matrix that parsed."), icon=":material/warning:")
         return st.session_state.get(good_key)
     st.session_state[good_key] = blocks
     return blocks
@@ -87,6 +117,7 @@ def _num(label: str, key: str, lo: int, hi: int, help: str | None = None, disabl
 
 def shared_controls() -> Config:
     """Draw the sidebar controls and return the configuration (also stored for the pages)."""
+    _drop_infinite_url_values()
     raw = st.query_params.to_dict()
     with st.sidebar:
         st.subheader("Input")
@@ -226,13 +257,38 @@ def share_link() -> None:
         value = st.session_state.get(key, default)
         if value != default:
             params[key] = str(value)
-    for key in st.session_state.get("_page_bound", ()):
-        if key in st.session_state:
-            params[key] = str(st.session_state[key])
+    # The page's own bound widgets (dZ choice, channel shown, ...) run after the sidebar: take them from the
+    # URL this rerun arrived with, which the browser keeps up to date.
+    for key, value in st.query_params.to_dict().items():
+        params.setdefault(key, value)
     base = st.context.url or ""
     with st.expander("Share this configuration"):
         st.code(base + ("?" + urlencode(params) if params else ""), language=None, wrap_lines=True)
         st.caption("Copy the link (icon at the right): it reopens this page with these settings.")
+
+
+def _infinite(text: str) -> bool:
+    try:
+        return not math.isfinite(float(text))
+    except (ValueError, TypeError, OverflowError):
+        return False
+
+
+def _drop_infinite_url_values() -> None:
+    """Remove URL values that float() reads as infinite or NaN (``1e999``, ``inf``, 400 digits), then rerun.
+
+    Streamlit 1.67 seeds a bound integer st.number_input with ``int(float(value))`` and does not catch the
+    OverflowError, so ``?h=1e999`` would stop the whole app with an exception before any page could help.
+    Runs before any widget exists; :func:`url_notice` then names the values it removed.
+    """
+    removed = []
+    for key in [k for k in st.query_params if any(_infinite(v) for v in st.query_params.get_all(k))]:
+        with contextlib.suppress(Exception):  # a key already bound to a widget cannot be deleted (nor re-seeded)
+            del st.query_params[key]
+            removed.append(key)
+    if removed:
+        st.session_state["_url_dropped"] = sorted(set(st.session_state.get("_url_dropped", ())) | set(removed))
+        st.rerun()
 
 
 def url_notice(raw: dict) -> None:
@@ -240,12 +296,12 @@ def url_notice(raw: dict) -> None:
     if st.session_state.get("_url_checked"):
         return
     st.session_state["_url_checked"] = True
-    dropped = []
+    dropped = [key for key in st.session_state.pop("_url_dropped", ()) if re.fullmatch(r"\w{1,40}", key)]
     for key, text in raw.items():
         if key in st.session_state and str(st.session_state[key]) != text:
             dropped.append(key)
     if dropped:
-        shown = ", ".join(f"`{k}`" for k in sorted(dropped)[:8])
+        shown = ", ".join(f"`{k}`" for k in sorted(set(dropped))[:8])
         st.toast(
             f"Some values in the link could not be used ({shown}); defaults are shown instead.", icon=":material/info:"
         )

@@ -339,14 +339,16 @@ def scatter_figure(
     steps: list[Step],
     window_hw: tuple[int, int],
     height: int = 460,
+    contribution_title: str = "contribution W · dZ[h, w]",
 ) -> go.Figure:
     """The scatter form: the current dZ cell (left), its contribution ``W * dZ[h, w]`` (middle) and the running
     ``dA_prev_pad`` with the window being added to (right). Frames may carry the contribution (``extra_z[0]``)
-    and the running total (``result_z``) when the figure stays small enough."""
+    and the running total (``result_z``) when the figure stays small enough. Pooling's backward pass uses the
+    same picture with its own rule as ``contribution_title``."""
     fig = make_subplots(
         rows=1,
         cols=3,
-        subplot_titles=[dZ.title, "contribution W · dZ[h, w]", running.title],
+        subplot_titles=[dZ.title, contribution_title, running.title],
         column_widths=[0.3, 0.25, 0.45],
         horizontal_spacing=0.07,
     )

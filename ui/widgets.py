@@ -31,8 +31,12 @@ def dz_control(n_H: int, n_W: int, n_C: int, seed: int, what: str = "dZ") -> np.
             presets.DZ_PRESETS,
             key="dz",
             bind="query-params",
-            help="'single 1' is the clearest demonstration: dA_prev is then one copy of the "
-            "kernel stamped at that window.",
+            help=(
+                "'single 1' is the clearest demonstration: dA_prev is then one copy of the kernel stamped at "
+                "that window."
+                if what == "dZ"
+                else "'single 1' sends the gradient of one output cell back through its window alone."
+            ),
         )
     if preset == "single 1":
         with cols[1]:
