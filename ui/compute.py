@@ -223,7 +223,7 @@ def dz_sums_figure(A_prev: np.ndarray, weight_shape: tuple, dZ: np.ndarray, stri
 
 
 @st.cache_resource(**_FIG_CACHE)
-def pool_forward_figure(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray, ties: str, c: int):
+def pool_forward_figure(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray | None, ties: str, c: int):
     return scenes_grads.pool_forward_figure(pool(A_prev, f, stride, mode, dA, ties), c)
 
 
