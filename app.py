@@ -16,6 +16,12 @@ PAGES = [
         "views/forward.py", title="Forward: the sliding window", icon=":material/arrow_forward:", url_path="forward"
     ),
     st.Page("views/flip.py", title="Is the kernel flipped? dA_prev two ways", icon=":material/flip:", url_path="flip"),
+    st.Page("views/weights.py", title="dW and db across channels", icon=":material/grid_on:", url_path="weights"),
+    st.Page(
+        "views/pooling.py", title="Pooling: forward and backward", icon=":material/filter_alt:", url_path="pooling"
+    ),
+    st.Page("views/symbolic.py", title="Symbolic derivation (SymPy)", icon=":material/function:", url_path="symbolic"),
+    st.Page("views/mistakes.py", title="Common mistakes", icon=":material/bug_report:", url_path="mistakes"),
 ]
 
 page = st.navigation(PAGES)

@@ -22,10 +22,47 @@ floating point, and what goes wrong if you forget the rotation.
 )
 
 st.subheader("Where to look")
-st.page_link("views/forward.py", label="Forward: the sliding window", icon=":material/arrow_forward:")
-st.caption("The window, the element-wise products, the sum; the output-size formula; stride and padding.")
-st.page_link("views/flip.py", label="Is the kernel flipped? dA_prev two ways", icon=":material/flip:")
-st.caption("Scatter vs rot180, side by side, proven equal; the wrong result without the rotation.")
+LINKS = [
+    (
+        "views/forward.py",
+        "Forward: the sliding window",
+        ":material/arrow_forward:",
+        "The window, the element-wise products, the sum; the output-size formula; stride and padding.",
+    ),
+    (
+        "views/flip.py",
+        "Is the kernel flipped? dA_prev two ways",
+        ":material/flip:",
+        "Scatter vs rot180, side by side, proven equal; the wrong result without the rotation.",
+    ),
+    (
+        "views/weights.py",
+        "dW and db across channels",
+        ":material/grid_on:",
+        "One panel per (input channel, filter) pair: the input correlated with dZ, whose entries sit s apart.",
+    ),
+    (
+        "views/pooling.py",
+        "Pooling: forward and backward",
+        ":material/filter_alt:",
+        "Max routes the gradient to the maximum, average spreads it; what ties do to the total.",
+    ),
+    (
+        "views/symbolic.py",
+        "Symbolic derivation (SymPy)",
+        ":material/function:",
+        "The seed's a b c d e with x y: SymPy differentiates, and the reversed kernel appears by itself.",
+    ),
+    (
+        "views/mistakes.py",
+        "Common mistakes",
+        ":material/bug_report:",
+        "Real slips, which checks catch them, and the grader for your own code.",
+    ),
+]
+for path, label, icon, caption in LINKS:
+    st.page_link(path, label=label, icon=icon)
+    st.caption(caption)
 
 st.info(
     "Every control in the sidebar is kept in the address bar: copy the link to reopen the same configuration, "
