@@ -13,6 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "artifacts"  # screenshots the browser tests save, for a person to look at
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -73,3 +74,39 @@ def running_app(extra_args: list[str] | None = None, timeout: float = 60):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def open_page(browser, url: str, height: int = 1400):
+    """A new tab on ``url``, once Streamlit has drawn the app and finished running the script."""
+    page = browser.new_page(viewport={"width": 1500, "height": height})
+    page.goto(url)
+    page.wait_for_selector("[data-testid=stAppViewContainer]", timeout=60_000)
+    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
+    return page
+
+
+def plot_state(page, index: int, trace: int) -> dict:
+    """The x coordinates of one trace of the ``index``-th chart, and the chart's title."""
+    return page.evaluate(
+        """([i, t]) => { const p = document.querySelectorAll('.js-plotly-plot')[i];
+            return {x: Array.from(p.data[t].x), title: p.layout.title.text}; }""",
+        [index, trace],
+    )
+
+
+def click_menu(page, chart: int, label: str) -> None:
+    """Click a Plotly menu button of the ``chart``-th animated chart by its label (SVG text, which
+    Playwright's has_text does not see). Each animated chart has the same six buttons."""
+    page.wait_for_selector(".updatemenu-button", timeout=30_000)
+    buttons = page.locator(".updatemenu-button")
+    labels = buttons.evaluate_all("els => els.map(e => e.textContent)")
+    per_chart = len(labels) // max(1, labels.count("step ▶"))
+    buttons.nth(chart * per_chart + labels[:per_chart].index(label)).click()
+    page.wait_for_timeout(400)
+
+
+def overlay_index(page, index: int) -> int:
+    """The first overlay trace of a chart: the one its frames move."""
+    return page.evaluate(
+        "(i) => document.querySelectorAll('.js-plotly-plot')[i]._transitionData._frames[0].traces[0]", index
+    )

@@ -194,3 +194,31 @@ def pool_cases(draw, max_n: int = 6) -> PoolCase:
         stride=draw(st.integers(1, 3)),
         seed=draw(st.integers(0, 2**32 - 1)),
     )
+
+
+# --- the real app in Debian's Chromium (used by the test_browser*.py files) ---
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """``streamlit run app.py`` on a free loopback port, shared by every browser test of the run."""
+    from tests.browser import running_app
+
+    with running_app() as (base, _proc):
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never a browser downloaded by Playwright)."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    assert os.path.exists(CHROMIUM), "Debian's chromium is missing: apt-get install -y chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -3,34 +3,14 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app
+from tests.browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = ROOT / "artifacts"
 SCROLL_HEIGHT = """() => { let m = 0;
     for (const e of document.querySelectorAll('section, main, div')) m = Math.max(m, e.scrollHeight);
     return m; }"""
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app() as (base, _proc):
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert os.path.exists(CHROMIUM), "Debian's chromium is missing: apt-get install -y chromium"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _open_symbolic(browser, url: str):

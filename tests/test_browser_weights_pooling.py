@@ -3,36 +3,16 @@ buttons and Play move the window. Screenshots land in artifacts/ for a person to
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, running_app
-from tests.test_browser import ARTIFACTS, _click_menu, _open, _overlay_index, _plot_state
+from tests.browser import ARTIFACTS, click_menu, open_page, overlay_index, plot_state
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app() as (base, _proc):
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert os.path.exists(CHROMIUM), "Debian's chromium is missing: apt-get install -y chromium"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 def _load(browser, url: str, name: str, charts: int):
     """Open a page, wait for its ``charts`` charts, save a full-page screenshot, check there is no error box."""
-    page = _open(browser, url, height=3000)
+    page = open_page(browser, url, height=3000)
     page.wait_for_function(
         f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {3 * charts}", timeout=90_000
     )
@@ -46,17 +26,17 @@ def _load(browser, url: str, name: str, charts: int):
 
 def _steps_and_plays(page, chart: int, plot: int) -> None:
     """Step forward, back, and Play on the ``chart``-th animated chart (the ``plot``-th chart of the page)."""
-    t = _overlay_index(page, plot)
-    start = _plot_state(page, plot, t)
-    _click_menu(page, chart, "step ▶")
-    one = _plot_state(page, plot, t)
+    t = overlay_index(page, plot)
+    start = plot_state(page, plot, t)
+    click_menu(page, chart, "step ▶")
+    one = plot_state(page, plot, t)
     assert one["x"] != start["x"] and one["title"] != start["title"]
-    _click_menu(page, chart, "step ▶")
-    _click_menu(page, chart, "◀ step")
-    assert _plot_state(page, plot, t) == one
-    _click_menu(page, chart, "▶ fast")
+    click_menu(page, chart, "step ▶")
+    click_menu(page, chart, "◀ step")
+    assert plot_state(page, plot, t) == one
+    click_menu(page, chart, "▶ fast")
     page.wait_for_timeout(1500)
-    assert _plot_state(page, plot, t)["x"] != one["x"]
+    assert plot_state(page, plot, t)["x"] != one["x"]
 
 
 def test_weights_default_loads(browser, app_url):
