@@ -83,7 +83,7 @@ def forward_figure(t: ForwardTrace, k: int = 0) -> go.Figure:
         if n_C_prev == 1:
             body = sum_text(t.patch(h, w)[:, :, 0], t.K[:, :, 0, k])
         else:
-            body = " + ".join(f"Σ(ch {c}) {fmt(s)}" for c, s in enumerate(sums))
+            body = " + ".join(f"{fmt(s)} (channel {c})" for c, s in enumerate(sums))
         title = f"Z[{h}, {w}, {k}] = sum(patch · {kname}) + b = {body} + {fmt(t.b[k])} = <b>{fmt(t.Z[h, w, k])}</b>"
         steps.append(Step(window=(r0, c0), cell=(h, w), title=title))
     return slide_figure(panels, result, t.kernel_hw, steps)
