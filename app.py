@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.controls import shared_controls
+from ui.controls import shared_controls, url_notice
 
 st.set_page_config(
     page_title="Is the kernel flipped? Convolution gradients", page_icon=":material/flip:", layout="wide"
@@ -26,4 +26,7 @@ PAGES = [
 
 page = st.navigation(PAGES)
 shared_controls()
-page.run()
+try:
+    page.run()
+finally:  # after the page, so its own controls have taken or dropped the link's values; also when it stopped
+    url_notice()

@@ -12,16 +12,14 @@ APP = str(ROOT / "app.py")
 
 
 def open_app(page: str | None = None, query: dict | None = None, timeout: float = 120) -> AppTest:
-    """Run app.py (optionally with URL query parameters), then switch to ``views/<page>.py``."""
+    """Open app.py as a link would: straight on ``views/<page>.py`` (each page's url_path is its file name, so
+    AppTest finds it before the first run), with the URL query parameters ``query``."""
     at = AppTest.from_file(APP, default_timeout=timeout)
     for key, value in (query or {}).items():
         at.query_params[key] = value
-    at.run()
     if page:
         at.switch_page(f"views/{page}.py")
-        for key, value in (query or {}).items():  # as a link straight to the page would carry them
-            at.query_params[key] = value
-        at.run()
+    at.run()
     return at
 
 

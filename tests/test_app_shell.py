@@ -116,3 +116,11 @@ def test_share_link_carries_the_changed_controls():
     at.sidebar.number_input(key="pad").set_value(1).run()
     codes = [c.value for c in at.sidebar.code]
     assert any("stride=2" in c and "pad=1" in c for c in codes)
+
+
+def test_a_page_control_the_link_cannot_set_is_named_in_the_notice():
+    at = open_app("flip", {"dz": "not a preset", "stride": "2"})
+    assert_clean(at)
+    assert at.selectbox(key="dz").value == "ones" and at.sidebar.number_input(key="stride").value == 2
+    toasts = [t.proto.body for t in at.get("toast")]
+    assert toasts and "`dz`" in toasts[0] and "`stride`" not in toasts[0]

@@ -118,7 +118,8 @@ def _num(label: str, key: str, lo: int, hi: int, help: str | None = None, disabl
 def shared_controls() -> Config:
     """Draw the sidebar controls and return the configuration (also stored for the pages)."""
     _drop_infinite_url_values()
-    raw = st.query_params.to_dict()
+    # what the link asked for, before the widgets drop what they cannot take (read by url_notice)
+    st.session_state.setdefault("_url_raw", st.query_params.to_dict())
     with st.sidebar:
         st.subheader("Input")
         input_preset = st.selectbox("Input preset", presets.INPUT_PRESETS, key="input", bind="query-params")
@@ -212,7 +213,6 @@ def shared_controls() -> Config:
         problem=problem,
     )
     st.session_state["_config"] = config
-    url_notice(raw)
     return config
 
 
@@ -291,14 +291,20 @@ def _drop_infinite_url_values() -> None:
         st.rerun()
 
 
-def url_notice(raw: dict) -> None:
-    """On the first run of a session, say which values from the URL could not be used."""
-    if st.session_state.get("_url_checked"):
+def url_notice() -> None:
+    """On the first run of a session, say which values from the URL could not be used.
+
+    The router calls it after the page has run (even when the page stopped early), so the page's own
+    controls have taken or dropped their values by then, not only the sidebar's.
+    """
+    if st.session_state.get("_url_checked") or "_url_raw" not in st.session_state:
         return
     st.session_state["_url_checked"] = True
+    raw = st.session_state.pop("_url_raw")
     dropped = [key for key in st.session_state.pop("_url_dropped", ()) if re.fullmatch(r"\w{1,40}", key)]
     for key, text in raw.items():
-        if key in st.session_state and str(st.session_state[key]) != text:
+        # a bound widget rewrites a value it could not take; booleans come back as "True" for "true"
+        if key in st.session_state and str(st.session_state[key]).lower() != text.lower():
             dropped.append(key)
     if dropped:
         shown = ", ".join(f"`{k}`" for k in sorted(set(dropped))[:8])

@@ -13,7 +13,6 @@ PAGE_KEYS = ("sym_dim", "sym_names", "sym_n", "sym_k", "sym_stride", "sym_pad", 
 PAGE_KEYS += ("sym_kh", "sym_kw", "sym_cin", "sym_cout", "sym_col", "sym_numbers")
 
 config = current_config()
-link = {k: v for k, v in st.query_params.to_dict().items() if k in PAGE_KEYS}  # before the widgets clean the URL
 st.title("Symbolic derivation (SymPy)")
 st.markdown(
     "Every input, kernel entry and upstream gradient is a **symbol**. SymPy writes the forward pass out, "
@@ -116,16 +115,6 @@ else:
         with c[7]:
             c_out = _num("C_out", "sym_cout", 1, LIMITS["channels"], 1, "output channels (filters)")
         layer = sym.Layer(2, (H, W), (kH, kW), stride, pad, c_in, c_out, config.convention, "indexed")
-
-if link and not st.session_state.get("_sym_url_checked"):  # the router's notice runs before this page's widgets
-    st.session_state["_sym_url_checked"] = True
-    dropped = [k for k, v in link.items() if k in st.session_state and str(st.session_state[k]).lower() != v.lower()]
-    if dropped:
-        st.toast(
-            f"Some values in the link could not be used ({', '.join(f'`{k}`' for k in sorted(dropped))}): they are "
-            f"past SymPy's limits here or not a choice; defaults are shown instead.",
-            icon=":material/info:",
-        )
 
 with st.spinner("SymPy is deriving the gradients...", show_time=True):
     try:
