@@ -32,8 +32,40 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(extra_args: list[str] | None = None, timeout: float = 60):
-    """Yield the base URL of ``streamlit run app.py`` on a free port; stop it afterwards."""
+def running_server(cmd: list[str], port: int, log_name: str, timeout: float = 90):
+    """Start ``cmd`` (a server that listens on ``port``), wait until ``/_stcore/health`` answers ``ok`` on
+    loopback, yield ``(base_url, process)``; stop it afterwards. Fails with the end of the log if it never
+    answers."""
+    log_path = ROOT / log_name
+    log = open(log_path, "w")  # noqa: SIM115
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start (exit {proc.poll()}): {log_path.read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield base, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        log_path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def running_app(extra_args: list[str] | None = None, timeout: float = 90):
+    """Yield ``(base_url, process)`` of ``streamlit run app.py`` on a free loopback port; stop it afterwards."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -51,29 +83,8 @@ def running_app(extra_args: list[str] | None = None, timeout: float = 60):
         "false",
         *(extra_args or []),
     ]
-    log = open(ROOT / ".streamlit-test.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start: {(ROOT / '.streamlit-test.log').read_text()[-2000:]}")
-            time.sleep(0.3)
-        yield base, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with running_server(cmd, port, ".streamlit-test.log", timeout) as served:
+        yield served
 
 
 def open_page(browser, url: str, height: int = 1400):

@@ -15,7 +15,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
 import tomllib
 import urllib.request
 from pathlib import Path
@@ -23,7 +22,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.browser import ROOT, free_port
+from tests.browser import ROOT, free_port, running_server
 
 DOCKERFILE = ROOT / "Dockerfile"
 CONFIG = ROOT / ".streamlit" / "config.toml"
@@ -141,21 +140,6 @@ def test_dockerignore_keeps_the_app_and_leaves_out_the_rest():
         assert _ignored(left_out, patterns), left_out
 
 
-def _wait_health(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.3)
-    raise AssertionError(f"{url} never answered ok (exit code {proc.poll()})")
-
-
 @pytest.fixture(scope="module")
 def docker_cmd_app():
     """The Dockerfile's exact command (streamlit from this environment), with only the port value changed.
@@ -166,19 +150,8 @@ def docker_cmd_app():
     cmd = [arg.replace(f"--server.port={PORT}", f"--server.port={port}") for arg in _command()]
     assert cmd.count(f"--server.port={port}") == 1
     cmd[0] = str(Path(sys.executable).parent / cmd[0])  # the venv's console script, as PATH has it in the image
-    log = open(ROOT / ".streamlit-docker-test.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_health(f"http://127.0.0.1:{port}{HEALTH}", proc)
+    with running_server(cmd, port, ".streamlit-docker-test.log") as (_base, proc):
         yield port, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        (ROOT / ".streamlit-docker-test.log").unlink(missing_ok=True)
 
 
 def _run_healthcheck(port: int) -> subprocess.CompletedProcess:
