@@ -208,9 +208,12 @@ def app_url():
         yield base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium driven by Playwright (never a browser downloaded by Playwright)."""
+    """Debian's Chromium driven by Playwright (never a browser downloaded by Playwright).
+
+    Module scope, not session: Playwright's sync API keeps an asyncio loop running in this thread while it is
+    open, and later tests that call asyncio.run() (the load smoke test, the message-size test) would fail."""
     import os
 
     from playwright.sync_api import sync_playwright
