@@ -63,10 +63,6 @@ class Config:
     kernel_preset: str
     problem: str | None  # why the configuration cannot be computed (None when it can)
 
-    @property
-    def hparameters(self) -> dict:
-        return {"stride": self.stride, "pad": self.pad, "convention": self.convention}
-
 
 # Markdown characters escaped with a backslash; an invisible word joiner (U+2060) before "." ":" "@", since
 # GitHub-style markdown turns bare www.x, http://x and a@b.c into links even when they are escaped.

@@ -27,7 +27,6 @@ __all__ = [
     "AnimatedFigure",
     "Grid",
     "Step",
-    "heat_figure",
     "grids_figure",
     "slide_figure",
     "scatter_figure",
@@ -188,11 +187,6 @@ def _style_axes(fig: go.Figure, n_rows: int, n_cols: int) -> None:
     for r in range(1, n_rows + 1):
         for c in range(1, n_cols + 1):
             fig.update_yaxes(scaleanchor=fig.get_subplot(r, c).xaxis.plotly_name.replace("axis", ""), row=r, col=c)
-
-
-def heat_figure(g: Grid, height: int = 380) -> go.Figure:
-    """One matrix as a heatmap."""
-    return grids_figure([g], cols=1, height=height)
 
 
 def grids_figure(grids: list[Grid], cols: int, height: int | None = None, shared_scale: bool = True) -> go.Figure:
