@@ -13,7 +13,7 @@ import convcore
 from convcore import trace
 from convcore.pool import pool_windows, window_mask
 
-from . import mistake_scenes, scenes, scenes_grads
+from . import flip_figures, forward_figures, mistakes_figures, pooling_figures, weights_figures
 
 __all__ = [
     "forward",
@@ -98,24 +98,24 @@ _FIG_CACHE = dict(max_entries=256, show_spinner=False)
 
 @st.cache_resource(**_FIG_CACHE)
 def forward_figure(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int, pad: int, convention: str, k: int):
-    return scenes.forward_figure(forward(A_prev, W, b, stride, pad, convention), k)
+    return forward_figures.forward_figure(forward(A_prev, W, b, stride, pad, convention), k)
 
 
 @st.cache_resource(**_FIG_CACHE)
 def output_maps_figure(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int, pad: int, convention: str):
-    return scenes.output_maps_figure(forward(A_prev, W, b, stride, pad, convention))
+    return forward_figures.output_maps_figure(forward(A_prev, W, b, stride, pad, convention))
 
 
 @st.cache_resource(**_FIG_CACHE)
 def scatter_figure(
     input_shape: tuple, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str, c_in: int
 ):
-    return scenes.scatter_form_figure(scatter(input_shape, W, dZ, stride, pad, convention), c_in)
+    return flip_figures.scatter_form_figure(scatter(input_shape, W, dZ, stride, pad, convention), c_in)
 
 
 @st.cache_resource(**_FIG_CACHE)
 def rot180_figure(input_shape: tuple, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str, c_in: int):
-    return scenes.rot180_form_figure(rot180(input_shape, W, dZ, stride, pad, convention), c_in)
+    return flip_figures.rot180_form_figure(rot180(input_shape, W, dZ, stride, pad, convention), c_in)
 
 
 @st.cache_resource(**_FIG_CACHE)
@@ -124,7 +124,9 @@ def verdict_figure(
 ):
     """dA_prev by both forms, the unrotated result and its difference from the right one, for channel ``c_in``."""
     res = backward_all(A_prev, W, dZ, stride, pad, convention)
-    return scenes.verdict_figure(res["scatter"][:, :, c_in], res["rot180"][:, :, c_in], res["unrotated"][:, :, c_in])
+    return flip_figures.verdict_figure(
+        res["scatter"][:, :, c_in], res["rot180"][:, :, c_in], res["unrotated"][:, :, c_in]
+    )
 
 
 @st.cache_resource(**_FIG_CACHE)
@@ -144,7 +146,7 @@ def mistake_figures(key: str, case_name: str) -> list:
     figs = []
     for k, name in enumerate(outcome.outputs):
         got = outcome.got[k] if outcome.got is not None else None
-        figs.append((name, mistake_scenes.outcome_figure(name, outcome.expected[k], got, first.get(name))))
+        figs.append((name, mistakes_figures.outcome_figure(name, outcome.expected[k], got, first.get(name))))
     return figs
 
 
@@ -200,7 +202,7 @@ def pool_ties(A_prev: np.ndarray, f: int, stride: int, dA: np.ndarray) -> dict:
 def weight_panels_figure(
     A_prev: np.ndarray, weight_shape: tuple, dZ: np.ndarray, stride: int, pad: int, convention: str
 ):
-    return scenes_grads.weight_panels_figure(weights(A_prev, weight_shape, dZ, stride, pad, convention))
+    return weights_figures.weight_panels_figure(weights(A_prev, weight_shape, dZ, stride, pad, convention))
 
 
 @st.cache_resource(**_FIG_CACHE)
@@ -214,29 +216,29 @@ def weight_slide_figure(
     c_in: int,
     c_out: int,
 ):
-    return scenes_grads.weight_slide_figure(weights(A_prev, weight_shape, dZ, stride, pad, convention), c_in, c_out)
+    return weights_figures.weight_slide_figure(weights(A_prev, weight_shape, dZ, stride, pad, convention), c_in, c_out)
 
 
 @st.cache_resource(**_FIG_CACHE)
 def dz_sums_figure(A_prev: np.ndarray, weight_shape: tuple, dZ: np.ndarray, stride: int, pad: int, convention: str):
-    return scenes_grads.dz_sums_figure(weights(A_prev, weight_shape, dZ, stride, pad, convention))
+    return weights_figures.dz_sums_figure(weights(A_prev, weight_shape, dZ, stride, pad, convention))
 
 
 @st.cache_resource(**_FIG_CACHE)
 def pool_forward_figure(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray | None, ties: str, c: int):
-    return scenes_grads.pool_forward_figure(pool(A_prev, f, stride, mode, dA, ties), c)
+    return pooling_figures.pool_forward_figure(pool(A_prev, f, stride, mode, dA, ties), c)
 
 
 @st.cache_resource(**_FIG_CACHE)
 def pool_backward_figure(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray, ties: str, c: int):
-    return scenes_grads.pool_backward_figure(pool(A_prev, f, stride, mode, dA, ties), c)
+    return pooling_figures.pool_backward_figure(pool(A_prev, f, stride, mode, dA, ties), c)
 
 
 @st.cache_resource(**_FIG_CACHE)
 def pool_result_figure(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray, ties: str, c: int):
-    return scenes_grads.pool_result_figure(pool(A_prev, f, stride, mode, dA, ties), c)
+    return pooling_figures.pool_result_figure(pool(A_prev, f, stride, mode, dA, ties), c)
 
 
 @st.cache_resource(**_FIG_CACHE)
 def pool_ties_figure(A_prev: np.ndarray, f: int, stride: int, dA: np.ndarray, c: int):
-    return scenes_grads.pool_ties_figure(pool_ties(A_prev, f, stride, dA), c)
+    return pooling_figures.pool_ties_figure(pool_ties(A_prev, f, stride, dA), c)

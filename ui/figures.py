@@ -31,6 +31,11 @@ __all__ = [
     "slide_figure",
     "scatter_figure",
     "add_player",
+    "lift_titles",
+    "fmt",
+    "pad_mask",
+    "position_grid",
+    "sum_text",
     "SPEEDS",
 ]
 
@@ -71,12 +76,50 @@ class Step:
     extra_z: dict[int, np.ndarray] | None = None
 
 
+def fmt(v: float) -> str:
+    """A number as a learner would write it: integers without a decimal point, else 3 significant digits."""
+    v = float(v)
+    if abs(v - round(v)) < 1e-9:
+        return str(int(round(v)))
+    return f"{v:.3g}"
+
+
 def _fmt(v: float) -> str:
+    """:func:`fmt` for a heatmap cell: empty when not finite, large integers in exponent form."""
     if not np.isfinite(v):
         return ""
     if abs(v - round(v)) < 1e-9 and abs(v) < 1e6:
         return str(int(round(v)))
     return f"{v:.3g}"
+
+
+def pad_mask(shape_hw: tuple[int, int], pad: int) -> np.ndarray:
+    """True on the ``pad`` outer rows and columns of a padded array of ``shape_hw``."""
+    m = np.ones(shape_hw, dtype=bool)
+    m[pad : shape_hw[0] - pad, pad : shape_hw[1] - pad] = False
+    return m
+
+
+def position_grid(k: np.ndarray, title: str, rotated: bool = False) -> Grid:
+    """A kernel slice ``(f_H, f_W)`` coloured by position; ``rotated=True`` for rot180 of it (colours follow
+    the weights, so they appear in reverse order)."""
+    f_H, f_W = k.shape
+    pos = np.arange(f_H * f_W).reshape(f_H, f_W)
+    return Grid(z=k, title=title, positions=pos[::-1, ::-1] if rotated else pos)
+
+
+def sum_text(a: np.ndarray, b: np.ndarray, max_terms: int = 9) -> str:
+    """``a0·b0 + a1·b1 + ...`` for two same-shape arrays, shortened past ``max_terms`` terms."""
+    terms = [f"{fmt(x)}·{fmt(y)}" for x, y in zip(np.ravel(a), np.ravel(b), strict=True)]
+    if len(terms) > max_terms:
+        terms = terms[: max_terms - 1] + ["…"] + terms[-1:]
+    return " + ".join(terms)
+
+
+def lift_titles(fig: go.Figure) -> go.Figure:
+    """Raise the subplot titles clear of the column numbers above each grid (called before the figure is shown)."""
+    fig.update_annotations(yshift=34)
+    return fig
 
 
 def _text(z: np.ndarray) -> np.ndarray:

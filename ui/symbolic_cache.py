@@ -30,7 +30,7 @@ from convcore.symbolic import LIMITS, Derivation
 
 from . import presets
 from .controls import Config
-from .scenes import fmt
+from .figures import fmt
 
 __all__ = [
     "Layer",

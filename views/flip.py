@@ -5,8 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from convcore.export import numpy_torch_script
-from ui import compute, presets, scenes
+from ui import compute, presets
 from ui.controls import current_config, require_valid
+from ui.figures import fmt
 from ui.widgets import dz_control, figure_download, index_select
 
 config = current_config()
@@ -118,8 +119,8 @@ else:
     st.dataframe(table, hide_index=True, width="content")
     total = sum(t.value for t in terms)
     st.markdown(
-        f"Sum: {' + '.join(scenes.fmt(t.value) for t in terms)} = **{scenes.fmt(total)}** "
-        f"= dA_prev_pad[{int(y)}, {int(x)}, {c_in}] = {scenes.fmt(sc.dA_pad[int(y), int(x), c_in])}"
+        f"Sum: {' + '.join(fmt(t.value) for t in terms)} = **{fmt(total)}** "
+        f"= dA_prev_pad[{int(y)}, {int(x)}, {c_in}] = {fmt(sc.dA_pad[int(y), int(x), c_in])}"
     )
 
 st.subheader("Take it with you")

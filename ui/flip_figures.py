@@ -1,7 +1,8 @@
-"""Figures for each page, built from convcore traces. No streamlit and no maths: only layout and labels.
+"""Figures of the flip page (dA_prev two ways), built from convcore traces. Layout and labels only.
 
-Each function takes a trace (see :mod:`convcore.trace`) and returns a Plotly figure; the equations in the
-frame titles quote the numbers the trace holds.
+Shapes as in :mod:`convcore.trace` (one example, no batch axis): ``dZ (n_H, n_W, n_C)``,
+``dA_pad (H_p, W_p, n_C_prev)``; the scatter form's frames carry each window's contribution, the rot180 form's
+frames the window over the dilated, full-padded dZ.
 """
 
 from __future__ import annotations
@@ -9,91 +10,12 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from convcore.trace import ForwardTrace, Rot180Trace, ScatterTrace
+from convcore.trace import Rot180Trace, ScatterTrace
 
 from . import limits
-from .figures import Grid, Step, grids_figure, scatter_figure, slide_figure
+from .figures import Grid, Step, fmt, grids_figure, pad_mask, position_grid, scatter_figure, slide_figure, sum_text
 
-__all__ = [
-    "fmt",
-    "pad_mask",
-    "position_grid",
-    "forward_figure",
-    "output_maps_figure",
-    "scatter_form_figure",
-    "rot180_form_figure",
-    "sum_text",
-    "verdict_figure",
-]
-
-
-def fmt(v: float) -> str:
-    """A number as a learner would write it: integers without a decimal point, else 3 significant digits."""
-    v = float(v)
-    if abs(v - round(v)) < 1e-9:
-        return str(int(round(v)))
-    return f"{v:.3g}"
-
-
-def pad_mask(shape_hw: tuple[int, int], pad: int) -> np.ndarray:
-    """True on the ``pad`` outer rows and columns of a padded array of ``shape_hw``."""
-    m = np.ones(shape_hw, dtype=bool)
-    m[pad : shape_hw[0] - pad, pad : shape_hw[1] - pad] = False
-    return m
-
-
-def position_grid(k: np.ndarray, title: str, rotated: bool = False) -> Grid:
-    """A kernel slice ``(f_H, f_W)`` coloured by position; ``rotated=True`` for rot180 of it (colours follow
-    the weights, so they appear in reverse order)."""
-    f_H, f_W = k.shape
-    pos = np.arange(f_H * f_W).reshape(f_H, f_W)
-    return Grid(z=k, title=title, positions=pos[::-1, ::-1] if rotated else pos)
-
-
-def sum_text(a: np.ndarray, b: np.ndarray, max_terms: int = 9) -> str:
-    """``a0·b0 + a1·b1 + ...`` for two same-shape arrays, shortened past ``max_terms`` terms."""
-    terms = [f"{fmt(x)}·{fmt(y)}" for x, y in zip(np.ravel(a), np.ravel(b), strict=True)]
-    if len(terms) > max_terms:
-        terms = terms[: max_terms - 1] + ["…"] + terms[-1:]
-    return " + ".join(terms)
-
-
-def forward_figure(t: ForwardTrace, k: int = 0) -> go.Figure:
-    """The window sliding over every input channel, the kernel slices of filter ``k``, the output map ``k``."""
-    n_C_prev = t.A_pad.shape[2]
-    n_H, n_W = t.Z.shape[:2]
-    pad = pad_mask(t.A_pad.shape[:2], t.pad)
-    cross = ~t.visited
-    kname = "W" if t.convention == "correlation" else "rot180(W)"
-    panels = []
-    for c in range(n_C_prev):
-        ch = f", channel {c}" if n_C_prev > 1 else ""
-        panels.append(
-            (
-                Grid(z=t.A_pad[:, :, c], title=f"padded input A_prev_pad{ch}", pad=pad, cross=cross),
-                position_grid(t.K[:, :, c, k], f"{kname}[:, :, {c}, {k}]"),
-            )
-        )
-    result = Grid(z=t.Z[:, :, k], title=f"output Z[:, :, {k}]")
-    steps = []
-    show_cells = n_H * n_W <= limits.MAX_FRAMES
-    for h, w in t.steps if show_cells else []:
-        r0, _, c0, _ = t.window(h, w)
-        sums = t.channel_sums[h, w, :, k]
-        if n_C_prev == 1:
-            body = sum_text(t.patch(h, w)[:, :, 0], t.K[:, :, 0, k])
-        else:
-            body = " + ".join(f"{fmt(s)} (channel {c})" for c, s in enumerate(sums))
-        title = f"Z[{h}, {w}, {k}] = sum(patch · {kname}) + b = {body} + {fmt(t.b[k])} = <b>{fmt(t.Z[h, w, k])}</b>"
-        steps.append(Step(window=(r0, c0), cell=(h, w), title=title))
-    return slide_figure(panels, result, t.kernel_hw, steps)
-
-
-def output_maps_figure(t: ForwardTrace) -> go.Figure:
-    """One output map per filter (small multiples)."""
-    n_C = t.Z.shape[2]
-    grids = [Grid(z=t.Z[:, :, c], title=f"Z[:, :, {c}] (filter {c})") for c in range(n_C)]
-    return grids_figure(grids, cols=min(n_C, 4), height=340)
+__all__ = ["scatter_form_figure", "rot180_form_figure", "verdict_figure"]
 
 
 def scatter_form_figure(t: ScatterTrace, c_in: int = 0) -> go.Figure:

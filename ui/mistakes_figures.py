@@ -1,4 +1,4 @@
-"""Figures for the common-mistakes page: the right output, the mistaken one and their difference.
+"""Figures of the common-mistakes page: the right output, the mistaken one and their difference.
 
 Pure Plotly (no streamlit); the numbers come from :func:`convcore.mistakes.evaluate`.
 """
