@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from convcore import mistakes
+from grader import mistakes
 from tests.apphelpers import array, assert_clean, figures, messages, open_app, texts
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convcore import check
-from convcore import mistakes as M
+from grader import check
+from grader import mistakes as M
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = Path(__file__).resolve().parent / "solutions"
@@ -29,6 +29,21 @@ def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         text=True,
         timeout=timeout,
     )
+
+
+def test_both_entry_points_give_the_same_report():
+    """``python -m grader`` is its own name; ``python -m convcore.check`` keeps working (the README gave it)."""
+    a = run_cli(solution("mistake_kernel_transposed.py"))
+    b = subprocess.run(
+        [sys.executable, "-m", "grader", solution("mistake_kernel_transposed.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert a.returncode == b.returncode == 1
+    assert a.stdout.splitlines()[1:] == b.stdout.splitlines()[1:]
+    assert "usage: python -m convcore.check" in run_cli("--help").stdout
 
 
 def solution(name: str) -> str:

@@ -63,3 +63,24 @@ def test_no_core_source_imports_streamlit_or_plotly():
 def test_the_scan_would_catch_an_import():
     tree = ast.parse("import numpy\nfrom streamlit import session_state\nimportlib.import_module('plotly.express')")
     assert {"streamlit", "plotly.express"} <= _imported_modules(tree)
+
+
+def test_convcore_is_maths_only_the_grader_lives_beside_it():
+    """Importing every convcore module (convcore.check included: it is only an entry point) loads nothing of the
+    grader, and no convcore source starts a process (NumPy itself imports subprocess, so the scan reads sources)."""
+    code = (
+        f"import importlib, sys\n"
+        f"for name in {MODULES!r}:\n"
+        f"    importlib.import_module(name)\n"
+        f"loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'grader')\n"
+        f"assert not loaded, f'convcore imported {{loaded}}'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert not (CORE_DIR / "mistakes.py").exists() and not (CORE_DIR / "_runner.py").exists()
+    for path in sorted(CORE_DIR.glob("*.py")):
+        imported = _imported_modules(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+        spawning = sorted(m for m in imported if m.split(".")[0] in ("subprocess", "multiprocessing", "grader"))
+        assert path.name == "check.py" or not spawning, f"{path.name} imports {spawning}"

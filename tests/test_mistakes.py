@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convcore import mistakes as M
+from grader import mistakes as M
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -144,9 +144,9 @@ def test_battery_inputs_and_references_are_read_only():
     assert M.reference_outputs(case)[0].any()
 
 
-def test_the_core_modules_import_no_ui():
+def test_the_grader_modules_import_no_ui():
     code = (
-        "import sys, convcore.mistakes, convcore.check, convcore._runner; "
+        "import sys, grader.mistakes, grader.check, grader._runner; "
         "print([m for m in ('streamlit', 'plotly', 'matplotlib') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

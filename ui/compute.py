@@ -132,7 +132,7 @@ def verdict_figure(
 @st.cache_resource(**_FIG_CACHE)
 def mistake_outcome(key: str, case_name: str):
     """The catalogue's own code run on one of its cases (never code typed by a visitor); shared, read-only."""
-    from convcore import mistakes
+    from grader import mistakes
 
     return mistakes.evaluate(key, case_name)
 

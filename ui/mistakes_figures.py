@@ -1,6 +1,6 @@
 """Figures of the common-mistakes page: the right output, the mistaken one and their difference.
 
-Pure Plotly (no streamlit); the numbers come from :func:`convcore.mistakes.evaluate`.
+Pure Plotly (no streamlit); the numbers come from :func:`grader.mistakes.evaluate`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from convcore import mistakes
+from grader import mistakes
 from ui import compute
 
 st.title("Common mistakes")

@@ -50,9 +50,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import conv as _conv
-from . import naive as _naive
-from . import pool as _pool
+from convcore import conv as _conv
+from convcore import naive as _naive
+from convcore import pool as _pool
+
 from ._runner import COURSE_FUNCTIONS, OUTPUT_NAMES, BadOutput, error_text, split_result
 
 __all__ = [

@@ -1,6 +1,6 @@
 """The grader's child process: load a learner's file and call one course function on a batch of cases.
 
-Started only by :mod:`convcore.check`, as a script in isolated mode (``python -I .../_runner.py``) so that
+Started only by :mod:`grader.check`, as a script in isolated mode (``python -I .../_runner.py``) so that
 the learner's code never runs in the grader's process, nothing of the grader is imported next to it (the
 standard library and NumPy only), and a hang or a crash ends one child, not the grader. The grader kills
 the child's whole process group when its time limit passes; this side adds ``RLIMIT_AS`` (memory) and
