@@ -270,14 +270,12 @@ class FunctionResult:
 
     @property
     def verdict(self) -> str:
+        """``"PASS"``, ``"FAIL"``, or ``"NUMPY 2"``: right under NumPy 1.x, breaks under NumPy 2."""
         if self.passed:
             return "PASS"
-        if self.numpy2 is not None and self.numpy2.right_under_numpy1 and not self.failures_beyond_numpy2():
+        if self.numpy2 is not None and self.numpy2.right_under_numpy1:
             return "NUMPY 2"
         return "FAIL"
-
-    def failures_beyond_numpy2(self) -> bool:
-        return bool(self.failures) and not (self.numpy2 is not None and self.numpy2.right_under_numpy1)
 
 
 @dataclass
@@ -965,6 +963,10 @@ def _grade_function(
     judgement = _judge(function, battery, judged_run, child, timeout, prepared, False)
     result = FunctionResult(function, judgement["passed"] and numpy2 is None, judgement["cases"], seconds=0.0)
     _apply(result, judgement)
+    if numpy2 is not None and numpy2.right_under_numpy1:  # what fails is NumPy 2's doing: show those errors
+        own_judgement = _judge(function, battery, own, child, timeout, prepared, False)
+        result.failures, result.failure = own_judgement["failures"], own_judgement["failure"]
+        result.cases, result.failing_kinds = own_judgement["cases"], own_judgement["failing_kinds"]
     result.numpy2 = numpy2
     result.layout = "cs231n" if function in CS231N_FUNCTIONS else "course"
     result.seconds = round(child.seconds, 3)
@@ -993,7 +995,9 @@ def _grade_function(
     if result.failures:
         result.failure = result.failures[0]
         result.passed = False
-        if result.failure.hint and not numpy2:  # the set-up, not the maths: no verdict on the course
+        if result.failure.hint and (
+            numpy2 is None or numpy2.right_under_numpy1
+        ):  # the set-up, not the maths: no verdict on the course
             result.course_check = None
     return result
 
@@ -1024,7 +1028,12 @@ def _settle_helpers(results: list[FunctionResult], defines: list[str], prepared:
             if calls:
                 named = _join([f"your {h}" for h in calls])
                 r.helpers = HelperCheck(
-                    calls, "own", own_passed, [], f"it calls {named}, which pass: judged with them."
+                    calls,
+                    "own",
+                    own_passed,
+                    [],
+                    f"it calls {named}, which {'passes' if len(calls) == 1 else 'pass'}: judged with "
+                    + ("it." if len(calls) == 1 else "them."),
                 )
             continue
         judgement = _judge(r.function, battery, reference, child, timeout, prepared, True)

@@ -58,6 +58,7 @@ from convcore import pool as _pool
 from ._runner import (
     ALL_FUNCTIONS,
     COURSE_FUNCTIONS,
+    CS231N_FUNCTIONS,
     OUTPUT_NAMES,
     BadOutput,
     error_text,
@@ -66,6 +67,11 @@ from ._runner import (
 
 __all__ = [
     "COURSE_FUNCTIONS",
+    "CS231N_FUNCTIONS",
+    "ALL_FUNCTIONS",
+    "CS231N",
+    "KINDS",
+    "through_cs231n",
     "OUTPUT_NAMES",
     "ELEMENTWISE_RTOL",
     "ELEMENTWISE_ATOL",

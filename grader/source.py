@@ -221,9 +221,9 @@ def _select(tree: ast.Module, lines: list[str], prepared: Prepared) -> list[str]
             f"left out {'; '.join(imports)}: the functions are checked with NumPy and Python's standard library only"
         )
     if left_out:
+        what = "statement that is not a definition" if left_out == 1 else "statements that are not definitions"
         prepared.skipped.append(
-            f"left out {left_out} top-level statement{'s' if left_out != 1 else ''} that are not definitions "
-            "(tests, prints, plots): only the functions are checked"
+            f"left out {left_out} top-level {what} (tests, prints, plots): only the functions are checked"
         )
     prepared.redefined = sorted(name for name, n in seen.items() if n > 1)
     prepared.defines = list(dict.fromkeys(seen))
