@@ -99,7 +99,9 @@ def _notebook() -> bytes:
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Convolutional Neural Networks: Step by Step\n\ndef zero_pad(X, pad): ..."),
-        nbformat.v4.new_code_cell("import numpy as np\nimport h5py\nimport matplotlib.pyplot as plt\n%matplotlib inline"),
+        nbformat.v4.new_code_cell(
+            "import numpy as np\nimport h5py\nimport matplotlib.pyplot as plt\n%matplotlib inline"
+        ),
         nbformat.v4.new_code_cell("!pip install numpy\nnp.random.seed(1)"),
         nbformat.v4.new_code_cell(
             "def zero_pad(X, pad):\n    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))", execution_count=3
