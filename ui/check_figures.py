@@ -10,15 +10,13 @@ import numpy as np
 from grader import mistakes
 
 from . import limits
-from .figures import Grid, grids_figure
-from .mistakes_figures import slice_2d
+from .mistakes_figures import outcome_figure
 
 __all__ = ["difference_figure", "explore_link", "mistake_link"]
 
 
 def difference_figure(function: str, failure, got: tuple | None):
-    """Three figures, right | yours | yours - right, on the slice through the first difference (``None`` without
-    numbers). Separate figures, so that the page can put them in columns that stack on a phone."""
+    """Right | yours | yours - right on the slice through the first difference (``None`` without numbers)."""
     if failure is None or failure.case is None or got is None or failure.output is None:
         return None
     case = mistakes.case(function, failure.case)
@@ -34,16 +32,7 @@ def difference_figure(function: str, failure, got: tuple | None):
         expected, mine = np.transpose(expected, axes), np.transpose(mine, axes) if np.ndim(mine) == 4 else mine
         index = tuple(index[a] for a in axes) if index else None
     name = {"dw": "dW", "dx": "dx", "out": "out"}.get(failure.output, failure.output)
-    if np.shape(mine) != np.shape(expected):
-        return None
-    right, label = slice_2d(expected, name, index)
-    yours, _ = slice_2d(mine, name, index)
-    grids = (
-        Grid(z=right, title=f"right: {label}"),
-        Grid(z=yours, title="yours"),
-        Grid(z=yours - right, title="yours - right"),
-    )
-    return [grids_figure([g], cols=1, height=340) for g in grids]
+    return outcome_figure(name, expected, mine, index, labels=("right", "yours", "yours - right"))
 
 
 def _clip(value: int, hi: int, lo: int = 1) -> int:
