@@ -79,8 +79,10 @@ flags) is 0 unless the container has ``CAP_SYS_ADMIN``; ``clone3`` answers ``ENO
 ``CAP_SYS_ADMIN``; ``unshare``, ``setns`` and ``mount`` need ``CAP_SYS_ADMIN``. So everything the
 lockdown does is allowed in the image under the default profile, as uid 10001, and namespaces are not.
 Stacking a filter on Docker's is allowed (``no_new_privs`` is set first). Kubernetes' ``RuntimeDefault``
-is the container runtime's profile (containerd's and CRI-O's derive from Docker's and allow the same
-calls; an older runtime whose profile lacks the Landlock calls makes :func:`status` fail closed).
+is the container runtime's own profile, not Docker's: containerd's ``contrib/seccomp/seccomp_default.go``
+(as stored at commit ``078b6d9``) has neither the ``landlock_*`` calls nor ``clone3``, so on a node with
+such a runtime :func:`status` fails closed and says so; newer runtimes follow Docker's list, and a
+``Localhost`` profile copied from Docker's default works everywhere.
 
 What fails closed
 -----------------
@@ -105,7 +107,6 @@ Settings (environment of the server)
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import selectors
@@ -175,7 +176,7 @@ class Limits:
     cpu_seconds: int = 11
     memory_mb: int = 1024
     output_bytes: int = 1024 * 1024
-    file_bytes: int = 64 * 1024 * 1024
+    file_bytes: int = 16 * 1024 * 1024
     processes: int = 64
     disk_bytes: int = 256 * 1024 * 1024
 
@@ -546,13 +547,35 @@ def run_unsandboxed(argv: list[str], *, workdir: Path, limits: Limits, env: dict
 # --- what this machine offers ------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
+_STATUS_LOCK = threading.Lock()
+_STATUS: list[Status] = []  # the one definitive answer of this process, once probed
+
+
 def status() -> Status:
     """What this process can use, found by locking a throwaway child down and trying what must fail.
 
-    Cached for the life of the process (``status.cache_clear()`` probes again)."""
+    Cached for the life of the process (``status.cache_clear()`` probes again), except a probe that
+    did not finish in time (a machine busy for a moment), which is tried again next time."""
+    with _STATUS_LOCK:
+        if _STATUS:
+            return _STATUS[0]
+        found, definitive = _probe()
+        if definitive:
+            _STATUS.append(found)
+        return found
+
+
+def _clear_status() -> None:
+    with _STATUS_LOCK:
+        _STATUS.clear()
+
+
+status.cache_clear = _clear_status
+
+
+def _probe() -> tuple[Status, bool]:
     if not sys.platform.startswith("linux"):
-        return Status(False, "none", {"linux": False}, _reason(f"this is {sys.platform}, not Linux"))
+        return Status(False, "none", {"linux": False}, _reason(f"this is {sys.platform}, not Linux")), True
     probe_limits = Limits(wall_seconds=30.0, cpu_seconds=30, memory_mb=1024)
     with tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
         workdir = Path(tmp) / "probe"
@@ -560,22 +583,22 @@ def status() -> Status:
         try:
             done, report = _run_locked([sys.executable, "-I", str(LOCKDOWN), "probe"], workdir, probe_limits, None)
         except SandboxUnavailable as exc:
-            return Status(False, "none", {}, exc.reason)
+            return Status(False, "none", {}, exc.reason), True
         except OSError as exc:
-            return Status(False, "none", {}, _reason(f"the probe could not be started: {exc}"))
+            return Status(False, "none", {}, _reason(f"the probe could not be started: {exc}")), False
     if not report:
-        return Status(False, "none", {}, _reason("the probe did not finish in time"))
+        return Status(False, "none", {}, _reason("the probe did not finish in time")), False
     try:
         line = done.stdout_tail.strip().splitlines()[-1]
         checks = json.loads(line)["checks"]
     except (IndexError, KeyError, json.JSONDecodeError):
-        return Status(False, "none", {}, _reason(f"the probe did not report ({done.stderr_tail.strip()[-300:]})"))
+        return Status(False, "none", {}, _reason(f"the probe did not report ({done.stderr_tail.strip()[-300:]})")), True
     facilities = {**report.get("facilities", {}), **checks}
     failed = [name for name, result in checks.items() if result is not True]
     if failed:
         detail = "; ".join(f"{name}: {checks[name]}" for name in failed)
-        return Status(False, report.get("tier", "none"), facilities, _reason(f"the probe found holes: {detail}"))
-    return Status(True, report["tier"], facilities, None)
+        return Status(False, report.get("tier", "none"), facilities, _reason(f"the probe found holes: {detail}")), True
+    return Status(True, report["tier"], facilities, None), True
 
 
 def stage(solution: str | os.PathLike, workdir: Path) -> str:
