@@ -37,6 +37,7 @@ import json
 import math
 import os
 import signal
+import stat
 import sys
 import tempfile
 import textwrap
@@ -207,6 +208,24 @@ def _child_env() -> dict:
     return {"MPLBACKEND": "Agg"}
 
 
+def _read_child_file(path: Path, limit: int) -> str:
+    """A file the child wrote, read with care: the child may have put a folder, a link or a huge file there."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        chunks, left = [], limit
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks).decode("utf-8", errors="replace")
+    finally:
+        os.close(fd)
+
+
 def _spawn(
     mode: str,
     solution: str,
@@ -226,13 +245,11 @@ def _spawn(
     launch = sandbox.run if sandboxed else sandbox.run_unsandboxed
     done = launch(cmd, workdir=workdir, limits=limits, env=_child_env())
     events = []
-    path = workdir / "events.jsonl"
-    if path.exists():
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                events.append(json.loads(line))
-            except json.JSONDecodeError:  # a line cut short by the kill
-                break
+    for line in _read_child_file(workdir / "events.jsonl", limits.file_bytes).splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:  # a line cut short by the kill
+            break
     stderr, returncode = done.stderr_tail[-2000:].strip(), done.returncode
     if done.killed_by in ("output limit", "disk limit"):  # killed by the sandbox: say why, as a signal would
         what = f"{limits.output_bytes // 1024} kB of output" if done.killed_by == "output limit" else "its disk space"

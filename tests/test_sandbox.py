@@ -680,3 +680,31 @@ def test_the_default_cap_suits_a_two_core_server(monkeypatch):
     assert sandbox.max_gradings() == 1
     monkeypatch.setenv("GRADER_MAX_GRADINGS", "nonsense")
     assert sandbox.max_gradings() == 1
+
+
+# --- the scratch folder cannot become a way out ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "os.symlink('/etc/passwd', 'passwd')",
+        "os.link({app!r}, 'app.py')",
+        "os.mkfifo('fifo')",
+        "os.chmod('.', 0o777)",
+        "import mmap\nmmap.mmap(-1, 4096, flags=mmap.MAP_SHARED)\nos.memfd_create('x')",
+    ],
+    ids=["symlink out", "hard link in", "fifo", "chmod", "memfd"],
+)
+def test_the_scratch_folder_gives_no_way_out(tmp_path, how):
+    path, _ = hostile_file(tmp_path, how, app=str(ROOT / "app.py"))
+    assert zero_pad_failure(graded(path, "grade"))["error"].startswith("PermissionError")
+    assert control(path, cwd=tmp_path).returncode == 0
+
+
+def test_what_the_child_leaves_in_its_folder_cannot_break_the_grader(tmp_path):
+    # events.jsonl turned into a folder: the grader must still answer with a report, not an exception
+    top = "os.remove('events.jsonl') if os.path.exists('events.jsonl') else None\nos.mkdir('events.jsonl')"
+    path, _ = hostile_file(tmp_path, "pass", top_level=top)
+    report = graded(path, "grade")
+    assert report["exit_status"] == 2 and "cannot be loaded" in report["error"]
