@@ -11,6 +11,7 @@ is known not to hold (``ctypes`` reaches libc directly). The API::
     with sandbox.slot(timeout=30):            # one of GRADER_MAX_GRADINGS server-wide slots, else Busy
         done = sandbox.run(argv, workdir=scratch, limits=sandbox.Limits(wall_seconds=10, memory_mb=1024))
     sandbox.waiting(), sandbox.running()      # for "N gradings ahead of you"
+    staged = sandbox.stage(learner_file, scratch)   # copy the file in: the child reads nothing outside
 
 - :func:`run` starts ``argv`` with ``workdir`` as its current and only writable directory, a clean
   environment, stdin from ``/dev/null``, stdout and stderr through pipes (the last :data:`TAIL_BYTES` of
@@ -95,6 +96,17 @@ are not installed; a resource limit cannot be set; the child runs other threads 
 a probe check fails (something that must be refused was not). A weaker Landlock ABI (< 4: no TCP rule;
 < 6: no signal scoping) is accepted because the seccomp filter refuses sockets and foreign signals on
 its own; ``status().facilities`` says which layers are there.
+
+What does not hold as strongly as the rest
+------------------------------------------
+
+- ``RLIMIT_NPROC`` is per user and Linux never applies it to root: in CI (root) threads are bounded by
+  ``RLIMIT_AS`` (each thread's stack is address space) and the wall time only; in the image (uid 10001)
+  it also counts the server's own threads, so a learner's threads may be refused sooner under load.
+- The disk used in ``workdir`` is polled every 0.25 s, not a kernel quota: a child may pass
+  ``disk_bytes`` by what it writes in 0.25 s (at most a few ``file_bytes``-sized files) before it is killed.
+- The syscall allow-list names x86_64's calls; on another architecture names it lacks are skipped (so
+  refused), and dropping root's capabilities is x86_64 only (elsewhere, as root, the lockdown refuses).
 
 Settings (environment of the server)
 ------------------------------------
