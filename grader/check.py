@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m grader SOLUTION.py [--json] [--timeout SECONDS] [--memory MB]
+    python -m grader SOLUTION.py [--json] [--timeout SECONDS] [--memory MB] [--no-sandbox]
     python -m convcore.check SOLUTION.py ...      # the same, under the name the README has always given
 
 The course's tests check little more than means (``assert np.isclose(np.mean(dA), 1.4524377)``), and on
@@ -13,17 +13,21 @@ without rotating it, has exactly the right means. This grader compares every ent
   convcore on the battery of :func:`grader.mistakes.cases`: the course's values, pad 0, strides 2 and
   3, non-square inputs, one and several channels, ties in max pooling, hyper-parameters in either order.
 - The learner's code runs only in child processes (:mod:`grader._runner`, started with
-  ``python -I``), one per function, each with a wall-clock time limit (``--timeout``, default 10 s, for
-  loading the file and running every case of that function), ``RLIMIT_AS`` (``--memory``, default
-  1024 MB) and ``RLIMIT_CPU``; a child that runs out of time is killed with its process group, and the
-  verdict says "timed out". Inputs go to the child as ``.npz`` and JSON; outputs come back as ``.npy``
-  read with ``allow_pickle=False``: nothing from the child is unpickled.
+  ``python -I``), one per function, each in the sandbox of :mod:`grader.sandbox` (Landlock, seccomp-bpf,
+  resource limits; the file is copied into the child's scratch folder), with a wall-clock time limit
+  (``--timeout``, default 10 s, for loading the file and running every case of that function),
+  ``RLIMIT_AS`` (``--memory``, default 1024 MB) and ``RLIMIT_CPU``; a child that runs out of time is
+  killed, and the verdict says "timed out". Inputs go to the child as ``.npz`` and JSON; outputs come
+  back as ``.npy`` read with ``allow_pickle=False``: nothing from the child is unpickled. Where the
+  sandbox cannot be set up, nothing runs: :func:`grade` raises :class:`grader.sandbox.SandboxUnavailable`
+  and the command line exits with status 2 and the reason (``--no-sandbox`` is for a learner's own
+  file on their own computer only).
 - One line per function, PASS or FAIL; a failure names the case, the first differing index, expected
   and got, the catalogued mistake the output matches if any ("this is what happens when ..."), and
   whether a mean-only check on the course's values would have caught it.
 
 Exit status: 0 if every checked function passes; 1 if one fails or times out; 2 if the file cannot be
-loaded or defines none of the course's functions.
+loaded or defines none of the course's functions, or the sandbox is unavailable.
 """
 
 from __future__ import annotations
@@ -33,18 +37,17 @@ import json
 import math
 import os
 import signal
-import subprocess
+import stat
 import sys
 import tempfile
 import textwrap
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from . import mistakes
+from . import mistakes, sandbox
 from ._runner import COURSE_FUNCTIONS, OUTPUT_NAMES, encode
 
 __all__ = [
@@ -64,6 +67,7 @@ __all__ = [
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MEMORY_MB = 1024
 MIN_MEMORY_MB = 256  # Python and NumPy need this much address space before the learner's code runs
+MAX_SOLUTION_BYTES = 2 * 1024 * 1024  # a course notebook's functions are a few kB; the file is copied per child
 RUNNER = Path(__file__).with_name("_runner.py")
 _BAD_OUTPUT = "bad output: "
 
@@ -200,53 +204,58 @@ class _Child:
 
 
 def _child_env() -> dict:
-    env = dict(os.environ)
-    # one BLAS thread: less address space under RLIMIT_AS, and children running side by side do not fight
-    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg")
-    return env
+    """What the child gets on top of :func:`grader.sandbox.clean_env` (which already sets one BLAS thread)."""
+    return {"MPLBACKEND": "Agg"}
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _read_child_file(path: Path, limit: int) -> str:
+    """A file the child wrote, read with care: the child may have put a folder, a link or a huge file there."""
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        chunks, left = [], limit
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks).decode("utf-8", errors="replace")
+    finally:
+        os.close(fd)
 
 
-def _spawn(mode: str, solution: str, workdir: Path, timeout: float, memory_mb: int, function: str = "") -> _Child:
+def _spawn(
+    mode: str,
+    solution: str,
+    workdir: Path,
+    timeout: float,
+    memory_mb: int,
+    function: str = "",
+    sandboxed: bool = True,
+) -> _Child:
+    """Run the runner on ``solution`` (copied into ``workdir``) in the sandbox; SandboxUnavailable if it cannot."""
     cpu_seconds = int(math.ceil(timeout)) + 1  # backstop: the wall-clock limit below normally ends it first
-    cmd = [sys.executable, "-I", str(RUNNER), mode, solution, str(workdir), str(memory_mb), str(cpu_seconds)]
+    staged = sandbox.stage(solution, workdir)
+    cmd = [sys.executable, "-I", str(RUNNER), mode, staged, str(workdir), str(memory_mb), str(cpu_seconds)]
     if function:
         cmd.append(function)
-    start = time.perf_counter()
-    with open(workdir / "stdout.txt", "wb") as out, open(workdir / "stderr.txt", "wb") as err:
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            cwd=os.path.dirname(solution),
-            env=_child_env(),
-            start_new_session=True,  # its own process group, so that a kill reaches anything it started
-        )
-        try:
-            returncode = proc.wait(timeout=timeout)
-            timed_out = returncode == -signal.SIGXCPU
-        except subprocess.TimeoutExpired:
-            timed_out, returncode = True, None
-        _kill_group(proc)
-        proc.wait()
-    seconds = time.perf_counter() - start
+    limits = sandbox.Limits(wall_seconds=timeout, cpu_seconds=cpu_seconds, memory_mb=memory_mb)
+    launch = sandbox.run if sandboxed else sandbox.run_unsandboxed
+    done = launch(cmd, workdir=workdir, limits=limits, env=_child_env())
     events = []
-    path = workdir / "events.jsonl"
-    if path.exists():
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                events.append(json.loads(line))
-            except json.JSONDecodeError:  # a line cut short by the kill
-                break
-    stderr = (workdir / "stderr.txt").read_bytes()[-2000:].decode("utf-8", errors="replace")
-    return _Child(events, timed_out, returncode, stderr.strip(), seconds)
+    for line in _read_child_file(workdir / "events.jsonl", limits.file_bytes).splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:  # a line cut short by the kill
+            break
+    stderr, returncode = done.stderr_tail[-2000:].strip(), done.returncode
+    if done.killed_by in ("output limit", "disk limit"):  # killed by the sandbox: say why, as a signal would
+        what = f"{limits.output_bytes // 1024} kB of output" if done.killed_by == "output limit" else "its disk space"
+        stderr += f"\nthe sandbox stopped it: it used more than {what}"
+        returncode = -signal.SIGKILL
+    return _Child(events, done.timed_out, returncode, stderr.strip(), done.seconds)
 
 
 def _died(child: _Child) -> str:
@@ -389,7 +398,9 @@ def _read_outputs(workdir: Path, k: int, count: int) -> tuple[np.ndarray, ...] |
         return None
 
 
-def _grade_function(function: str, solution: str, workdir: Path, timeout: float, memory_mb: int) -> FunctionResult:
+def _grade_function(
+    function: str, solution: str, workdir: Path, timeout: float, memory_mb: int, sandboxed: bool = True
+) -> FunctionResult:
     battery = mistakes.cases(function)
     workdir.mkdir()
     arrays: dict = {}
@@ -397,7 +408,7 @@ def _grade_function(function: str, solution: str, workdir: Path, timeout: float,
     (workdir / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
     np.savez(workdir / "inputs.npz", **arrays)
 
-    child = _spawn("run", solution, workdir, timeout, memory_mb, function)
+    child = _spawn("run", solution, workdir, timeout, memory_mb, function, sandboxed)
     done = {e["case"]: e for e in child.events if e.get("event") == "done"}
     started = [e["case"] for e in child.events if e.get("event") == "start"]
     load_error = next((e for e in child.events if e.get("event") == "load_error"), None)
@@ -477,18 +488,28 @@ def _grade_function(function: str, solution: str, workdir: Path, timeout: float,
 # --- grading a file --------------------------------------------------------------------------------------
 
 
-def grade(path, *, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB) -> Report:
-    """Check every course function that the file at ``path`` defines; see the module docstring."""
+def grade(
+    path, *, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB, sandboxed: bool = True
+) -> Report:
+    """Check every course function that the file at ``path`` defines; see the module docstring.
+
+    Takes one of the server's grading slots (:func:`grader.sandbox.slot`; :class:`grader.sandbox.Busy`
+    if none frees up) and raises :class:`grader.sandbox.SandboxUnavailable` where the sandbox cannot be
+    set up or the teacher turned grading off. ``sandboxed=False`` is ``--no-sandbox``: never on a server.
+    """
     solution = os.path.realpath(os.fspath(path))
     report = Report(os.fspath(path), False, None, [], timeout, memory_mb)
     if not os.path.isfile(solution):
         report.error = f"no such file: {path}"
         return report
-    with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
+    if os.path.getsize(solution) > MAX_SOLUTION_BYTES:
+        report.error = f"the file is larger than {MAX_SOLUTION_BYTES // (1024 * 1024)} MB: save only the functions"
+        return report
+    with sandbox.slot(), tempfile.TemporaryDirectory(prefix="grader-") as tmp:
         root = Path(tmp)
         probe_dir = root / "probe"
         probe_dir.mkdir()
-        probe = _spawn("probe", solution, probe_dir, timeout, memory_mb)
+        probe = _spawn("probe", solution, probe_dir, timeout, memory_mb, "", sandboxed)
         loaded = next((e for e in probe.events if e.get("event") in ("loaded", "load_error")), None)
         if loaded is None:
             why = f"timed out after {timeout:g} s running its top-level code" if probe.timed_out else _died(probe)
@@ -511,7 +532,9 @@ def grade(path, *, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_ME
             mistakes.cases(function)
         workers = min(len(defines), max(2, os.cpu_count() or 2))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_grade_function, f, solution, root / f, timeout, memory_mb) for f in defines]
+            futures = [
+                pool.submit(_grade_function, f, solution, root / f, timeout, memory_mb, sandboxed) for f in defines
+            ]
             report.functions = [future.result() for future in futures]
     return report
 
@@ -554,7 +577,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m grader") -> int:
         description="Check your own implementation of the course's convolution and pooling functions "
         "against convcore, entry by entry.",
         epilog="Exit status: 0 all checked functions pass, 1 one fails or times out, "
-        "2 the file cannot be loaded or defines none of the course's functions.",
+        "2 the file cannot be loaded or defines none of the course's functions, or the sandbox is unavailable.",
     )
     parser.add_argument("solution", help="a .py file defining some of: " + ", ".join(COURSE_FUNCTIONS))
     parser.add_argument("--json", action="store_true", help="print a machine-readable report")
@@ -572,12 +595,27 @@ def main(argv: list[str] | None = None, prog: str = "python -m grader") -> int:
         metavar="MB",
         help=f"address-space limit of each child process (default {DEFAULT_MEMORY_MB})",
     )
+    parser.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run the file WITHOUT the sandbox (time and memory limits only): only for your own file on your "
+        "own computer, where the kernel offers no Landlock or seccomp (e.g. macOS); never for someone else's code",
+    )
     args = parser.parse_args(argv)
     if not args.timeout > 0:
         parser.error("--timeout must be a positive number of seconds")
     if args.memory < MIN_MEMORY_MB:
         parser.error(f"--memory must be at least {MIN_MEMORY_MB} MB (Python and NumPy need that much)")
-    report = grade(args.solution, timeout=args.timeout, memory_mb=args.memory)
+    if args.no_sandbox:
+        print(
+            "WARNING: --no-sandbox: the file runs unconfined, with your rights. Only for your own code.",
+            file=sys.stderr,
+        )
+    try:
+        report = grade(args.solution, timeout=args.timeout, memory_mb=args.memory, sandboxed=not args.no_sandbox)
+    except (sandbox.SandboxUnavailable, sandbox.Busy) as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+        report = Report(args.solution, False, reason, [], args.timeout, args.memory)
     print(json.dumps(report.to_dict(), indent=2, allow_nan=False) if args.json else format_report(report))
     return report.exit_status
 
