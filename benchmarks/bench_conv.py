@@ -3,7 +3,8 @@
 Run from the project root:  .venv/bin/python benchmarks/bench_conv.py [--repeat N] [--threads T]
 
 Prints measured figures only; nothing here is asserted (timed assertions do not belong in tests).
-For every workload ``(m, H, W, C_in, C_out, f, s, p)``:
+For every workload ``(m, H, W, C_in, C_out, f, s, p)``, plus dilated and grouped (depthwise) ones
+``(m, H, W, C_in, C_out, f, s, p, d, g)`` printed in their own table:
 
 - convcore fwd+bwd: :func:`convcore.conv_forward` then :func:`convcore.conv_backward` (scatter form);
 - torch fwd+bwd: ``F.conv2d`` forward then autograd backward for the input, weight and bias;
@@ -61,6 +62,15 @@ WORKLOADS = [  # (m, H, W, C_in, C_out, f, s, p)
     (4, 64, 64, 16, 32, 3, 1, 1),
 ]
 NAIVE_WORKLOADS = {WORKLOADS[0], WORKLOADS[1]}  # the loops are slow: only the single-image ones
+DILATED_GROUPED = [  # (m, H, W, C_in, C_out, f, s, p, dilation, groups)
+    (8, 32, 32, 8, 16, 3, 1, 2, 2, 1),  # dilated (d = 2, "same" padding)
+    (4, 64, 64, 16, 32, 3, 1, 3, 3, 1),  # dilated (d = 3)
+    (8, 32, 32, 32, 32, 3, 1, 1, 1, 32),  # depthwise, MobileNet-style
+    (8, 32, 32, 32, 64, 3, 2, 1, 1, 32),  # depthwise with channel multiplier 2, stride 2
+    (8, 32, 32, 32, 32, 3, 1, 2, 2, 32),  # dilated depthwise
+    (8, 32, 32, 16, 32, 3, 1, 1, 1, 4),  # grouped, 4 input channels a group
+    (8, 32, 32, 32, 32, 3, 1, 1, 1, 2),  # grouped, 16 input channels a group
+]
 
 
 def blas_threads() -> int:
@@ -98,12 +108,14 @@ def to_oihw(W: np.ndarray):
 
 
 def make_inputs(workload, rng):
-    m, H, W_, C_in, C_out, f, s, p = workload
+    m, H, W_, C_in, C_out, f, s, p, *dg = workload
+    d, g = dg or (1, 1)
     A_prev = rng.standard_normal((m, H, W_, C_in))
-    W = rng.standard_normal((f, f, C_in, C_out))
+    W = rng.standard_normal((f, f, C_in // g, C_out))
     b = rng.standard_normal((1, 1, 1, C_out))
-    hp = {"stride": s, "pad": p}
-    n_H, n_W = 1 + (H + 2 * p - f) // s, 1 + (W_ + 2 * p - f) // s
+    hp = {"stride": s, "pad": p} | ({"dilation": d, "groups": g} if dg else {})
+    e = d * (f - 1) + 1
+    n_H, n_W = 1 + (H + 2 * p - e) // s, 1 + (W_ + 2 * p - e) // s
     dZ = rng.standard_normal((m, n_H, n_W, C_out))
     return A_prev, W, b, hp, dZ
 
@@ -122,48 +134,68 @@ def main(args) -> None:
         print(f"torch {torch.__version__}; torch.set_num_threads({threads}), float64, CPU")
     print(f"best of {args.repeat} runs, times in ms\n")
 
+    fb_ratios, rot_ratios = table(args, WORKLOADS, "workload (m,H,W,Cin,Cout,f,s,p)")
+    summary("", fb_ratios, rot_ratios)
+    print()
+    fb_ratios, rot_ratios = table(args, DILATED_GROUPED, "dilated / grouped (...,d,g)")
+    summary("dilated and grouped workloads, ", fb_ratios, rot_ratios)
+
+
+def summary(what: str, fb_ratios: list[float], rot_ratios: list[float]) -> None:
+    if fb_ratios:
+        geo = math.exp(sum(map(math.log, fb_ratios)) / len(fb_ratios))
+        geo_rot = math.exp(sum(map(math.log, rot_ratios)) / len(rot_ratios))
+        print(f"\n{what}geometric mean, convcore fwd+bwd / torch fwd+bwd: {geo:.2f}x (target <= 1.0x, 1.5x at most)")
+        print(f"{what}geometric mean, rot180 dA + dW / conv2d_input + conv2d_weight: {geo_rot:.2f}x (target within 2x)")
+        print(f"{what}worst fwd+bwd ratio: {max(fb_ratios):.2f}x, worst rot180 ratio: {max(rot_ratios):.2f}x")
+
+
+def table(args, workloads, title: str) -> tuple[list[float], list[float]]:
+    """Time every workload, print one row each; returns the fwd+bwd and rot180 ratios to PyTorch."""
     header = (
-        f"{'workload (m,H,W,Cin,Cout,f,s,p)':<34}{'cc fwd+bwd':>11}{'torch':>11}{'ratio':>8}"
+        f"{title:<42}{'cc fwd+bwd':>11}{'torch':>11}{'ratio':>8}"
         f"{'cc rot180+dW':>14}{'torch grad':>11}{'ratio':>8}{'naive':>11}{'speed-up':>10}"
     )
     print(header)
     print("-" * len(header))
     rng = np.random.default_rng(0)
     fb_ratios, rot_ratios = [], []
-    for wl in WORKLOADS:
+    for wl in workloads:
         A_prev, W, b, hp, dZ = make_inputs(wl, rng)
         s, p = hp["stride"], hp["pad"]
+        d, groups = hp.get("dilation", 1), hp.get("groups", 1)
 
         def cc_fwd_bwd(A_prev=A_prev, W=W, b=b, hp=hp, dZ=dZ):
             _, cache = convcore.conv_forward(A_prev, W, b, hp)
             return convcore.conv_backward(dZ, cache)
 
-        def cc_rot180(A_prev=A_prev, W=W, dZ=dZ, s=s, p=p):
-            dA = convcore.grad_input_rot180(A_prev.shape, W, dZ, s, p)
-            return dA, convcore.grad_weight(A_prev, W.shape, dZ, s, p)
+        def cc_rot180(A_prev=A_prev, W=W, dZ=dZ, hp=hp):
+            dA = convcore.grad_input_rot180(A_prev.shape, W, dZ, hp)
+            return dA, convcore.grad_weight(A_prev, W.shape, dZ, hp)
 
         if torch is not None:
             x, w = to_nchw(A_prev), to_oihw(W)
             bt = torch.from_numpy(b.reshape(-1).copy())
             g = to_nchw(dZ)
+            kw = dict(stride=s, padding=p, dilation=d, groups=groups)
 
-            def torch_fwd_bwd(x=x, w=w, bt=bt, g=g, s=s, p=p):
+            def torch_fwd_bwd(x=x, w=w, bt=bt, g=g, kw=kw):
                 xr, wr, br = (t.detach().requires_grad_() for t in (x, w, bt))
-                F.conv2d(xr, wr, br, stride=s, padding=p).backward(g)
+                F.conv2d(xr, wr, br, **kw).backward(g)
                 return xr.grad, wr.grad, br.grad
 
-            def torch_grads(x=x, w=w, g=g, s=s, p=p):
-                dx = torch.nn.grad.conv2d_input(x.shape, w, g, stride=s, padding=p)
-                return dx, torch.nn.grad.conv2d_weight(x, w.shape, g, stride=s, padding=p)
+            def torch_grads(x=x, w=w, g=g, kw=kw):
+                dx = torch.nn.grad.conv2d_input(x.shape, w, g, **kw)
+                return dx, torch.nn.grad.conv2d_weight(x, w.shape, g, **kw)
 
             t_cc, t_t, t_rot, t_tg = best_of([cc_fwd_bwd, torch_fwd_bwd, cc_rot180, torch_grads], args.repeat)
             fb_ratios.append(t_cc / t_t)
             rot_ratios.append(t_rot / t_tg)
-            row = f"{wl!s:<34}{ms(t_cc):>11}{ms(t_t):>11}{t_cc / t_t:>7.2f}x"
+            row = f"{wl!s:<42}{ms(t_cc):>11}{ms(t_t):>11}{t_cc / t_t:>7.2f}x"
             row += f"{ms(t_rot):>14}{ms(t_tg):>11}{t_rot / t_tg:>7.2f}x"
         else:
             t_cc, t_rot = best_of([cc_fwd_bwd, cc_rot180], args.repeat)
-            row = f"{wl!s:<34}{ms(t_cc):>11}{'skipped':>11}{'':>8}{ms(t_rot):>14}{'skipped':>11}{'':>8}"
+            row = f"{wl!s:<42}{ms(t_cc):>11}{'skipped':>11}{'':>8}{ms(t_rot):>14}{'skipped':>11}{'':>8}"
 
         if wl in NAIVE_WORKLOADS:
 
@@ -176,13 +208,7 @@ def main(args) -> None:
         else:
             row += f"{'-':>11}{'-':>10}"
         print(row)
-
-    if fb_ratios:
-        geo = math.exp(sum(map(math.log, fb_ratios)) / len(fb_ratios))
-        geo_rot = math.exp(sum(map(math.log, rot_ratios)) / len(rot_ratios))
-        print(f"\ngeometric mean, convcore fwd+bwd / torch fwd+bwd: {geo:.2f}x (target <= 1.0x, 1.5x at most)")
-        print(f"geometric mean, rot180 dA + dW / conv2d_input + conv2d_weight: {geo_rot:.2f}x (target within 2x)")
-        print(f"worst rot180 ratio: {max(rot_ratios):.2f}x")
+    return fb_ratios, rot_ratios
 
 
 if __name__ == "__main__":

@@ -331,11 +331,14 @@ def warm_up(servers: list[tuple[int, int]], pages: list[str], timeout: float = 1
 
 
 # The sidebar's extremes: the most cells (7x7 kernel) and the most windows (1x1 kernel, pad 3: 38x38 frames).
+_LARGEST = {"h": 32, "w": 32, "cin": 4, "cout": 4, "pad": 3, "kernel": "random", "input": "random integers"}
 EXTREMES = [
-    {"h": 32, "w": 32, "cin": 4, "cout": 4, "kh": 7, "kw": 7, "pad": 3, "kernel": "random", "input": "random integers"},
-    {"h": 32, "w": 32, "cin": 4, "cout": 4, "kh": 1, "kw": 1, "pad": 3, "kernel": "random", "input": "random integers"},
+    _LARGEST | {"kh": 7, "kw": 7},
+    _LARGEST | {"kh": 1, "kw": 1},
+    _LARGEST | {"kh": 7, "kw": 7, "dilation": 3},  # the widest window: 19 x 19 cells, 49 taps on 4 channels
+    _LARGEST | {"kh": 7, "kw": 7, "dilation": 3, "groups": 4},  # depthwise
 ]
-SIDEBAR_KEYS = {"h", "w", "cin", "cout", "kh", "kw", "pad", "stride", "seed"}
+SIDEBAR_KEYS = {"h", "w", "cin", "cout", "kh", "kw", "pad", "stride", "seed", "dilation"}
 
 
 def worst_requests(port: int, pages: list[str], timeout: float = 300) -> dict[str, tuple[float, int]]:

@@ -6,18 +6,22 @@ The top-level functions are the fast, vectorised ones, with the course's names, 
 - :func:`pool_forward`, :func:`pool_backward` (``mode="max" | "average"``, ``ties="all" | "first"``);
 - the backward pieces named for what they return: :func:`grad_input_scatter`, :func:`grad_input_rot180`,
   :func:`grad_weight`, :func:`grad_bias`;
-- the 1D versions of the seed's ``[a b c d e]`` with ``[x y]`` example (:mod:`convcore.conv1d`).
+- the 1D versions of the classic ``[a b c d e]`` with ``[x y]`` example (:mod:`convcore.conv1d`).
+
+``hparameters`` is the course's ``{"stride": s, "pad": p}`` with the optional ``"dilation"``, ``"groups"`` and
+``"convention"`` (see :mod:`convcore.conv`); any other key is refused.
 
 Submodules: :mod:`convcore.naive` (the course's loops), :mod:`convcore.trace` (step-by-step records).
 """
 
 from . import naive, trace
-from ._checks import CONVENTIONS
+from ._checks import CONV_KEYS, CONVENTIONS
 from .conv import (
     conv_backward,
     conv_forward,
     correlate,
     dilate,
+    dilate_kernel,
     effective_kernel,
     full_padding,
     grad_bias,
@@ -27,6 +31,7 @@ from .conv import (
     output_shape,
     rot180,
     rot180_inputs,
+    swap_channel_axes,
     zero_pad,
 )
 from .conv1d import conv1d_forward, conv1d_grad_input_rot180, conv1d_grad_input_scatter, conv1d_grad_weight
@@ -34,6 +39,7 @@ from .pool import MODES, TIES, pool_backward, pool_forward
 
 __all__ = [
     "CONVENTIONS",
+    "CONV_KEYS",
     "MODES",
     "TIES",
     "naive",
@@ -41,6 +47,8 @@ __all__ = [
     "zero_pad",
     "rot180",
     "dilate",
+    "dilate_kernel",
+    "swap_channel_axes",
     "correlate",
     "effective_kernel",
     "full_padding",

@@ -1,17 +1,17 @@
 """The course's functions written loop by loop: the reference for the fast code and the source of traces.
 
 Same names, signatures, layout (NHWC) and caches as the course (see ``shared/seeds/003_*``), generalised
-where the course stops: rectangular kernels ``W (f_H, f_W, n_C_prev, n_C)``, any stride (floored output
-size), pad 0 (cropped with explicit ends, not ``p:-p``), the ``"convention"`` key, and both forms of
-dA_prev. Slow on purpose: every output cell is one visible step.
+where the course stops: rectangular kernels ``W (f_H, f_W, n_C_prev // g, n_C)``, any stride (floored output
+size), pad 0 (cropped with explicit ends, not ``p:-p``), the ``"dilation"``, ``"groups"`` and ``"convention"``
+keys, and both forms of dA_prev. Slow on purpose: every output cell is one visible step.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, conv_hparameters, out_size, pool_hparameters
-from .conv import effective_kernel, full_padding, rot180, zero_pad
+from ._checks import as_array, check_groups, conv_params, out_size, pool_hparameters
+from .conv import dilate_kernel, effective_kernel, full_padding, rot180, zero_pad
 from .pool import _check_mode, _check_ties
 
 __all__ = [
@@ -31,28 +31,41 @@ def conv_single_step(a_slice_prev, W, b) -> float:
     return float(np.sum(np.multiply(a_slice_prev, W)) + float(np.asarray(b).reshape(-1)[0]))
 
 
-def conv_forward(A_prev, W, b, hparameters):
-    """Loop version of :func:`convcore.conv_forward` (same arguments, shapes and cache)."""
-    stride, pad, convention = conv_hparameters(hparameters)
-    A_prev, W, b = as_array("A_prev", A_prev, 4), as_array("W", W, 4), as_array("b", b, 4)
+def _geometry(A_prev, W, hparameters):
+    hp = conv_params(hparameters)
+    A_prev, W = as_array("A_prev", A_prev, 4), as_array("W", W, 4)
     m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
-    f_H, f_W, _, n_C = W.shape
-    if W.shape[2] != n_C_prev:
-        raise ValueError(f"W expects {W.shape[2]} input channel(s) but A_prev has {n_C_prev}")
-    n_H = out_size(n_H_prev, f_H, stride, pad, "input height")
-    n_W = out_size(n_W_prev, f_W, stride, pad, "input width")
-    K = effective_kernel(W, convention)
-    A_prev_pad = zero_pad(A_prev, pad)
+    f_H, f_W, w_c, n_C = W.shape
+    check_groups(hp.groups, n_C_prev, n_C, w_c)
+    n_H = out_size(n_H_prev, f_H, hp.stride, hp.pad, "input height", hp.dilation)
+    n_W = out_size(n_W_prev, f_W, hp.stride, hp.pad, "input width", hp.dilation)
+    return A_prev, W, hp, (m, n_H_prev, n_W_prev, n_C_prev), (f_H, f_W, w_c, n_C), (n_H, n_W)
+
+
+def conv_forward(A_prev, W, b, hparameters):
+    """Loop version of :func:`convcore.conv_forward` (same arguments, shapes and cache).
+
+    The window of output cell ``(h, w)`` is ``A_prev_pad[vert_start:vert_end:d, horiz_start:horiz_end:d, ...]``
+    (every ``d``-th row and column: the dilated kernel's taps), restricted to the input channels of filter
+    ``c``'s group.
+    """
+    A_prev, W, hp, (m, _, _, _), (f_H, f_W, cg_in, n_C), (n_H, n_W) = _geometry(A_prev, W, hparameters)
+    b = as_array("b", b, 4)
+    s, d = hp.stride, hp.dilation
+    cg_out = n_C // hp.groups
+    K = effective_kernel(W, hp.convention)
+    A_prev_pad = zero_pad(A_prev, hp.pad)
     Z = np.zeros((m, n_H, n_W, n_C))
     for i in range(m):
         for h in range(n_H):
-            vert_start = h * stride
-            vert_end = vert_start + f_H
+            vert_start = h * s
+            vert_end = vert_start + d * (f_H - 1) + 1
             for w in range(n_W):
-                horiz_start = w * stride
-                horiz_end = horiz_start + f_W
-                a_slice_prev = A_prev_pad[i, vert_start:vert_end, horiz_start:horiz_end, :]
+                horiz_start = w * s
+                horiz_end = horiz_start + d * (f_W - 1) + 1
                 for c in range(n_C):
+                    k0 = (c // cg_out) * cg_in  # the first input channel of filter c's group
+                    a_slice_prev = A_prev_pad[i, vert_start:vert_end:d, horiz_start:horiz_end:d, k0 : k0 + cg_in]
                     Z[i, h, w, c] = conv_single_step(a_slice_prev, K[:, :, :, c], b[:, :, :, c])
     return Z, (A_prev, W, b, hparameters)
 
@@ -60,64 +73,74 @@ def conv_forward(A_prev, W, b, hparameters):
 def conv_backward(dZ, cache, method: str = "scatter"):
     """Loop version of :func:`convcore.conv_backward`.
 
-    ``method="scatter"`` is the course's loop: ``dA_prev_pad[window] += W[:, :, :, c] * dZ[i, h, w, c]``.
-    ``method="rot180"`` loops over the cells of the padded input instead: each is
-    ``sum(dZ_full[window] * W_rot)`` with ``dZ_full`` dilated and "full" padded and ``W_rot`` rotated
-    180 degrees with its channel axes swapped.
+    ``method="scatter"`` is the course's loop: ``dA_prev_pad[window] += W[:, :, :, c] * dZ[i, h, w, c]`` (the
+    window's taps ``d`` apart, its group's input channels only). ``method="rot180"`` loops over the cells of the
+    padded input instead: each is ``sum(dZ_full[window] * W_rot)`` with ``dZ_full`` dilated and "full" padded and
+    ``W_rot`` rotated 180 degrees, dilated (holes stay holes) and with its channel axes swapped inside each group.
     """
     if method not in ("scatter", "rot180"):
         raise ValueError(f"method must be 'scatter' or 'rot180', got {method!r}")
     A_prev, W, b, hparameters = cache
-    stride, pad, convention = conv_hparameters(hparameters)
-    A_prev, W = as_array("A_prev", A_prev, 4), as_array("W", W, 4)
+    A_prev, W, hp, (m, n_H_prev, n_W_prev, _), (f_H, f_W, cg_in, n_C), (n_H, n_W) = _geometry(A_prev, W, hparameters)
     dZ = as_array("dZ", dZ, 4)
-    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
-    f_H, f_W, _, n_C = W.shape
-    n_H = out_size(n_H_prev, f_H, stride, pad, "input height")
-    n_W = out_size(n_W_prev, f_W, stride, pad, "input width")
     if dZ.shape != (m, n_H, n_W, n_C):
         raise ValueError(f"dZ must have the forward output's shape {(m, n_H, n_W, n_C)}, got {dZ.shape}")
-    K = effective_kernel(W, convention)
+    s, d, pad = hp.stride, hp.dilation, hp.pad
+    cg_out = n_C // hp.groups
+    K = effective_kernel(W, hp.convention)
     A_prev_pad = zero_pad(A_prev, pad)
     dA_prev_pad = np.zeros(A_prev_pad.shape)
     dK = np.zeros(K.shape)
     db = np.zeros((1, 1, 1, n_C))
     for i in range(m):
         for h in range(n_H):
-            vert_start, vert_end = h * stride, h * stride + f_H
+            vert_start, vert_end = h * s, h * s + d * (f_H - 1) + 1
             for w in range(n_W):
-                horiz_start, horiz_end = w * stride, w * stride + f_W
-                a_slice = A_prev_pad[i, vert_start:vert_end, horiz_start:horiz_end, :]
+                horiz_start, horiz_end = w * s, w * s + d * (f_W - 1) + 1
                 for c in range(n_C):
+                    k0 = (c // cg_out) * cg_in
+                    window = (
+                        i,
+                        slice(vert_start, vert_end, d),
+                        slice(horiz_start, horiz_end, d),
+                        slice(k0, k0 + cg_in),
+                    )
                     if method == "scatter":
-                        dA_prev_pad[i, vert_start:vert_end, horiz_start:horiz_end, :] += K[:, :, :, c] * dZ[i, h, w, c]
-                    dK[:, :, :, c] += a_slice * dZ[i, h, w, c]
+                        dA_prev_pad[window] += K[:, :, :, c] * dZ[i, h, w, c]
+                    dK[:, :, :, c] += A_prev_pad[window] * dZ[i, h, w, c]
                     db[:, :, :, c] += dZ[i, h, w, c]
     if method == "rot180":
-        dA_prev_pad = _rot180_loops(dZ, K, A_prev_pad.shape, stride, pad, (n_H_prev, n_W_prev))
+        dA_prev_pad = _rot180_loops(dZ, K, A_prev_pad.shape, hp, (n_H_prev, n_W_prev))
     dA_prev = dA_prev_pad[:, pad : pad + n_H_prev, pad : pad + n_W_prev, :]
-    dW = dK if convention == "correlation" else rot180(dK)
+    dW = dK if hp.convention == "correlation" else rot180(dK)
     return dA_prev, dW, db
 
 
-def _rot180_loops(dZ, K, pad_shape, stride, pad, prev_hw):
+def _rot180_loops(dZ, K, pad_shape, hp, prev_hw):
     m, n_H, n_W, n_C = dZ.shape
-    f_H, f_W, n_C_prev, _ = K.shape
-    dZ_dil = np.zeros((m, (n_H - 1) * stride + 1, (n_W - 1) * stride + 1, n_C))
+    f_H, f_W, cg_in, _ = K.shape
+    s, d, g = hp.stride, hp.dilation, hp.groups
+    cg_out = n_C // g
+    dZ_dil = np.zeros((m, (n_H - 1) * s + 1, (n_W - 1) * s + 1, n_C))
     for h in range(n_H):
         for w in range(n_W):
-            dZ_dil[:, h * stride, w * stride, :] = dZ[:, h, w, :]
-    top, bottom = full_padding(prev_hw[0], f_H, stride, pad)
-    left, right = full_padding(prev_hw[1], f_W, stride, pad)
+            dZ_dil[:, h * s, w * s, :] = dZ[:, h, w, :]
+    top, bottom = full_padding(prev_hw[0], f_H, s, hp.pad, d)
+    left, right = full_padding(prev_hw[1], f_W, s, hp.pad, d)
     dZ_full = np.pad(dZ_dil, ((0, 0), (top, bottom), (left, right), (0, 0)))
-    W_rot = rot180(K)  # (f_H, f_W, n_C_prev, n_C), rotated in space
+    W_rot = dilate_kernel(rot180(K), d)  # (e_H, e_W, cg_in, n_C): rotated in space, the holes kept as zeros
+    e_H, e_W = W_rot.shape[:2]
     dA_prev_pad = np.zeros(pad_shape)
     for i in range(m):
         for y in range(pad_shape[1]):
             for x in range(pad_shape[2]):
-                window = dZ_full[i, y : y + f_H, x : x + f_W, :]  # (f_H, f_W, n_C)
-                for k in range(n_C_prev):
-                    dA_prev_pad[i, y, x, k] = np.sum(window * W_rot[:, :, k, :])  # channel axes swapped
+                window = dZ_full[i, y : y + e_H, x : x + e_W, :]  # (e_H, e_W, n_C)
+                for k in range(pad_shape[3]):
+                    c0 = (k // cg_in) * cg_out  # the filters of input channel k's group
+                    # channel axes swapped: input channel k reads W_rot[:, :, k % cg_in, c] for its group's c
+                    dA_prev_pad[i, y, x, k] = np.sum(
+                        window[:, :, c0 : c0 + cg_out] * W_rot[:, :, k % cg_in, c0 : c0 + cg_out]
+                    )
     return dA_prev_pad
 
 

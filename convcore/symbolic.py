@@ -91,7 +91,7 @@ from sympy import ZZ
 from sympy.polys.rings import ring
 from sympy.printing.numpy import NumPyPrinter
 
-from ._checks import as_array, as_int, check_convention, out_size
+from ._checks import as_array, as_int, check_convention, check_groups, out_size
 
 __all__ = [
     "LIMITS",
@@ -113,6 +113,7 @@ LIMITS = MappingProxyType(
         "channels": 2,  # n_c_in and n_c_out (2D)
         "stride": 3,
         "pad": 2,
+        "dilation": 3,  # the dilated kernel must still fit the padded input
         "seed_kernel": 3,  # names="seed": kernel letters x, y, z
         "seed_letters": 23,  # names="seed": input + upstream letters a..w
     }
@@ -212,6 +213,8 @@ class Derivation:
     n_c_out: int
     convention: str
     names: str
+    dilation: int
+    groups: int
     x: Array
     w: Array
     b: Array | None
@@ -590,10 +593,17 @@ def _difference(chain, form) -> sympy.Expr:
 
 
 # --------------------------------------------------------------------- the engine (1D and 2D alike)
-def _derive(ndim, n, k, stride, pad, c_in, c_out, convention, names) -> Derivation:
-    """Build every piece for spatial sizes ``n``, ``k`` (tuples of length ``ndim``)."""
+def _derive(ndim, n, k, stride, pad, c_in, c_out, convention, names, dilation=1, groups=1) -> Derivation:
+    """Build every piece for spatial sizes ``n``, ``k`` (tuples of length ``ndim``); ``k`` counts the kernel's taps,
+    which sit ``dilation`` apart on the input. Filter ``co`` reads the ``c_in // groups`` channels of its group."""
     axes = ("input",) if ndim == 1 else ("input height", "input width")
-    out = tuple(out_size(n_a, k_a, stride, pad, axis) for n_a, k_a, axis in zip(n, k, axes, strict=True))
+    d = dilation
+    out = tuple(out_size(n_a, k_a, stride, pad, axis, d) for n_a, k_a, axis in zip(n, k, axes, strict=True))
+    cg_in, cg_out = c_in // groups, c_out // groups
+
+    def first_in(co: int) -> int:
+        """The first input channel of filter ``co``'s group."""
+        return (co // cg_out) * cg_in
     bias = ndim == 2
     if names == "seed":
         if k[0] > LIMITS["seed_kernel"]:
@@ -624,13 +634,13 @@ def _derive(ndim, n, k, stride, pad, c_in, c_out, convention, names) -> Derivati
         else:
             py = "x_" + "_".join(map(str, idx if ndim == 2 else sp))
             X[idx] = make("x", py, _named("x", sp, (c,) if c_in > 1 else None), (c,) + sp)
-    for idx in _indices(k + (c_in, c_out)):
+    for idx in _indices(k + (cg_in, c_out)):
         sp, ch = idx[:-2], idx[-2:]
         if names == "seed":
             W[idx] = make("w", _SEED_KERNEL[sp[0]], _SEED_KERNEL[sp[0]], ch + sp)
         else:
             py = "w_" + "_".join(map(str, idx if ndim == 2 else sp))
-            W[idx] = make("w", py, _named("w", sp, ch if c_in * c_out > 1 else None), ch + sp)
+            W[idx] = make("w", py, _named("w", sp, ch if cg_in * c_out > 1 else None), ch + sp)
     for idx in _indices(out + (c_out,)):
         sp, c = idx[:-1], idx[-1]
         if names == "seed":
@@ -654,11 +664,11 @@ def _derive(ndim, n, k, stride, pad, c_in, c_out, convention, names) -> Derivati
         inner = tuple(q - pad for q in pos)
         return X[inner + (c,)] if all(0 <= q < n_a for q, n_a in zip(inner, n, strict=True)) else zero
 
-    def k_eff(u, ci, co):
-        """The kernel entry the forward pass multiplies at window offset ``u``."""
+    def k_eff(u, i, co):
+        """The kernel entry the forward pass multiplies at tap ``u``, for input channel ``i`` of ``co``'s group."""
         if convention == "convolution":
             u = tuple(k_a - 1 - u_a for k_a, u_a in zip(k, u, strict=True))
-        return W[u + (ci, co)]
+        return W[u + (i, co)]
 
     # the forward pass and the loss, in SymPy's sparse polynomial ring (exact, and fast)
     symbols = list(X.values()) + list(W.values()) + list(D.values()) + list(B.values())
@@ -670,11 +680,11 @@ def _derive(ndim, n, k, stride, pad, c_in, c_out, convention, names) -> Derivati
     for idx in _indices(out + (c_out,)):
         o, co = idx[:-1], idx[-1]
         acc = gens[position[B[co]]] if bias else R.zero
-        for ci in range(c_in):
+        for i in range(cg_in):
             for u in _indices(k):
-                xp = x_pad(tuple(stride * o_a + u_a for o_a, u_a in zip(o, u, strict=True)), ci)
+                xp = x_pad(tuple(stride * o_a + d * u_a for o_a, u_a in zip(o, u, strict=True)), first_in(co) + i)
                 if xp is not zero:
-                    acc += gens[position[xp]] * gens[position[k_eff(u, ci, co)]]
+                    acc += gens[position[xp]] * gens[position[k_eff(u, i, co)]]
         Z_ring[idx] = acc
     loss_ring = R.zero
     for idx, z in Z_ring.items():
@@ -700,10 +710,10 @@ def _derive(ndim, n, k, stride, pad, c_in, c_out, convention, names) -> Derivati
         return Array([table[idx] for idx in _indices(full_shape)], shape)
 
     x_arr = public(X, n + (c_in,), 1)
-    w_arr = public(W, k + (c_in, c_out), 2)
+    w_arr = public(W, k + (cg_in, c_out), 2)
     dz_arr = public(D, out + (c_out,), 1)
     dx_arr = public(dX, n + (c_in,), 1)
-    dw_arr = public(dW, k + (c_in, c_out), 2)
+    dw_arr = public(dW, k + (cg_in, c_out), 2)
     z_arr = public(Z, out + (c_out,), 1)
 
     # dw by construction: the padded input correlated with the dilated delta (stride -> dilation)
@@ -716,18 +726,19 @@ def _derive(ndim, n, k, stride, pad, c_in, c_out, convention, names) -> Derivati
     x_padded = {idx: x_pad(idx[:-1], idx[-1]) for idx in _indices(padded + (c_in,))}
     dz_dilated = {idx: dz_dil(idx[:-1], idx[-1]) for idx in _indices(dilated + (c_out,))}
     dw_terms, dw_form = [], {}
-    for idx in _indices(k + (c_in, c_out)):
-        u, ci, co = idx[:-2], idx[-2], idx[-1]
-        if convention == "convolution":  # the forward pass used w[k-1-u] at offset u: read it back reversed
+    for idx in _indices(k + (cg_in, c_out)):
+        u, i, co = idx[:-2], idx[-2], idx[-1]
+        if convention == "convolution":  # the forward pass used w[k-1-u] at tap u: read it back reversed
             u = tuple(k_a - 1 - u_a for k_a, u_a in zip(k, u, strict=True))
-        terms = tuple(
-            (x_pad(tuple(u_a + t_a for u_a, t_a in zip(u, t, strict=True)), ci), dz_dil(t, co))
+        ci = first_in(co) + i
+        terms = tuple(  # tap u reads the input d u + t: the input sampled with holes, dZ spread by the stride
+            (x_pad(tuple(d * u_a + t_a for u_a, t_a in zip(u, t, strict=True)), ci), dz_dil(t, co))
             for t in _indices(dilated)
         )
         dw_terms.append(terms)
         dw_form[idx] = sympy.Add(*[to_expr.product(a, b) for a, b in terms])
-    dw_form_arr = public(dw_form, k + (c_in, c_out), 2)
-    dw_diff = public({idx: _difference(dW[idx], dw_form[idx]) for idx in dW}, k + (c_in, c_out), 2)
+    dw_form_arr = public(dw_form, k + (cg_in, c_out), 2)
+    dw_diff = public({idx: _difference(dW[idx], dw_form[idx]) for idx in dW}, k + (cg_in, c_out), 2)
 
     symbol_latex = tuple(latex_of.items())
     sort_keys = tuple(key_of.items())
@@ -742,6 +753,8 @@ def _derive(ndim, n, k, stride, pad, c_in, c_out, convention, names) -> Derivati
         n_c_out=c_out,
         convention=convention,
         names=names,
+        dilation=d,
+        groups=groups,
         x=x_arr,
         w=w_arr,
         b=Array([B[c] for c in range(c_out)], (c_out,)) if bias else None,
@@ -781,7 +794,10 @@ def full_correlation_form(result: Derivation, reverse: bool = True) -> FullForm:
         raise TypeError(f"result must be a Derivation from conv1d_derivation or conv2d_derivation, got {result!r}")
     ndim, n, k, out = result.ndim, result.in_shape, result.k_shape, result.out_shape
     s, p, c_in, c_out = result.stride, result.pad, result.n_c_in, result.n_c_out
+    d, g = result.dilation, result.groups
+    cg_in, cg_out = c_in // g, c_out // g
     zero = sympy.S.Zero
+    ext = tuple(d * (k_a - 1) + 1 for k_a in k)  # the dilated kernel's extent, holes included
 
     def full_index(idx):  # public index from (spatial, channels)
         return idx if ndim == 2 else idx[:ndim]
@@ -790,32 +806,42 @@ def full_correlation_form(result: Derivation, reverse: bool = True) -> FullForm:
         return result.dz[full_index(o + (co,))]
 
     def k_eff(u, ci, co):
+        """The forward kernel entry at tap ``u`` between input channel ``ci`` and filter ``co`` (0 across groups)."""
+        if ci // cg_in != co // cg_out:
+            return zero
         if result.convention == "convolution":
             u = tuple(k_a - 1 - u_a for k_a, u_a in zip(k, u, strict=True))
-        return result.w[full_index(u + (ci, co))]
+        return result.w[full_index(u + (ci % cg_in, co))]
 
-    up_shape = tuple(n_a + 2 * p + k_a - 1 for n_a, k_a in zip(n, k, strict=True))
+    def dilated(e, ci, co):
+        """The dilated forward kernel at cell ``e`` of its extent: a tap every ``d`` cells, 0 in the holes."""
+        if any(e_a % d for e_a in e):
+            return zero
+        return k_eff(tuple(e_a // d for e_a in e), ci, co)
+
+    up_shape = tuple(n_a + 2 * p + x_a - 1 for n_a, x_a in zip(n, ext, strict=True))
 
     def upstream(t, co):
-        rel = tuple(t_a - (k_a - 1) for t_a, k_a in zip(t, k, strict=True))
+        rel = tuple(t_a - (x_a - 1) for t_a, x_a in zip(t, ext, strict=True))
         if all(r >= 0 and r % s == 0 and r // s < o_a for r, o_a in zip(rel, out, strict=True)):
             return D(tuple(r // s for r in rel), co)
         return zero
 
-    def kernel(u, co, ci):
-        v = tuple(k_a - 1 - u_a for k_a, u_a in zip(k, u, strict=True)) if reverse else u
-        return k_eff(v, ci, co)
+    def kernel(e, co, ci):
+        v = tuple(x_a - 1 - e_a for x_a, e_a in zip(ext, e, strict=True)) if reverse else e
+        return dilated(v, ci, co)
 
     up = {idx: upstream(idx[:-1], idx[-1]) for idx in _indices(up_shape + (c_out,))}
-    kern = {idx: kernel(idx[:-2], idx[-2], idx[-1]) for idx in _indices(k + (c_out, c_in))}
+    kern = {idx: kernel(idx[:-2], idx[-2], idx[-1]) for idx in _indices(ext + (c_out, c_in))}
     to_expr = _ExprBuilder(_flat(result.x) + _flat(result.w) + _flat(result.dz))
     terms_all, dx_form, diffs = [], [], []
     for idx in _indices(n + (c_in,)):
         i, ci = idx[:-1], idx[-1]
+        group = range((ci // cg_in) * cg_out, (ci // cg_in + 1) * cg_out)  # the filters that read channel ci
         terms = tuple(
-            (up[tuple(i_a + p + u_a for i_a, u_a in zip(i, u, strict=True)) + (co,)], kern[u + (co, ci)])
-            for co in range(c_out)
-            for u in _indices(k)
+            (up[tuple(i_a + p + e_a for i_a, e_a in zip(i, e, strict=True)) + (co,)], kern[e + (co, ci)])
+            for co in group
+            for e in _indices(ext)
         )
         expr = sympy.Add(*[to_expr.product(a, b) for a, b in terms])
         terms_all.append(terms)
@@ -828,7 +854,7 @@ def full_correlation_form(result: Derivation, reverse: bool = True) -> FullForm:
     return FullForm(
         reverse=bool(reverse),
         upstream=arr([up[idx] for idx in _indices(up_shape + (c_out,))], up_shape + (c_out,), 1),
-        kernel=arr([kern[idx] for idx in _indices(k + (c_out, c_in))], k + (c_out, c_in), 2),
+        kernel=arr([kern[idx] for idx in _indices(ext + (c_out, c_in))], ext + (c_out, c_in), 2),
         dx=arr(dx_form, n + (c_in,), 1),
         terms=tuple(terms_all),
         differences=arr(diffs, n + (c_in,), 1),
@@ -838,37 +864,55 @@ def full_correlation_form(result: Derivation, reverse: bool = True) -> FullForm:
 
 # --------------------------------------------------------------------- public constructors
 def conv1d_derivation(
-    n_in: int, n_k: int, stride: int = 1, pad: int = 0, convention: str = "correlation", names: str = "indexed"
+    n_in: int,
+    n_k: int,
+    stride: int = 1,
+    pad: int = 0,
+    convention: str = "correlation",
+    names: str = "indexed",
+    dilation: int = 1,
 ) -> Derivation:
     """Derive the gradients of a 1D convolution (no bias) of ``n_in`` inputs with ``n_k`` kernel entries.
 
-    Shapes: ``x, dx (n_in,)``, ``w, dw (n_k,)``, ``dz, z (n_out,)`` with ``n_out = 1 + (n_in + 2 pad - n_k) // stride``,
-    ``jacobian (n_out, n_in)``; ``b`` and ``db`` are ``None``. ``names="seed"`` uses the seed's letters
-    (``conv1d_derivation(5, 2, names="seed")`` is ``[a b c d e]`` with ``[x y]``, upstream ``[f g h i]``).
-    Raises ``ValueError`` past :data:`LIMITS` or when the kernel is larger than the padded input.
+    Shapes: ``x, dx (n_in,)``, ``w, dw (n_k,)``, ``dz, z (n_out,)`` with
+    ``n_out = 1 + (n_in + 2 pad - dilation (n_k - 1) - 1) // stride``, ``jacobian (n_out, n_in)``; ``b`` and ``db``
+    are ``None``. ``names="seed"`` uses the letters of the classic example (``conv1d_derivation(5, 2, names="seed")``
+    is ``[a b c d e]`` with ``[x y]``, upstream ``[f g h i]``; at ``dilation=2`` the output is ``[ax+cy, ...]``).
+    Raises ``ValueError`` past :data:`LIMITS` or when the (dilated) kernel is larger than the padded input.
     """
     n_in = _bounded("n_in", n_in, 1, "n_in_1d")
     n_k = _bounded("n_k", n_k, 1, "n_k_1d")
     stride = _bounded("stride", stride, 1, "stride")
     pad = _bounded("pad", pad, 0, "pad")
+    dilation = _bounded("dilation", dilation, 1, "dilation")
     check_convention(convention)
     if names not in NAMES:
         raise ValueError(f"names must be one of {NAMES}, got {names!r}")
-    return _derive(1, (n_in,), (n_k,), stride, pad, 1, 1, convention, names)
+    return _derive(1, (n_in,), (n_k,), stride, pad, 1, 1, convention, names, dilation)
 
 
 def conv2d_derivation(
-    in_shape, k_shape, stride: int = 1, pad: int = 0, n_c_in: int = 1, n_c_out: int = 1, convention: str = "correlation"
+    in_shape,
+    k_shape,
+    stride: int = 1,
+    pad: int = 0,
+    n_c_in: int = 1,
+    n_c_out: int = 1,
+    convention: str = "correlation",
+    dilation: int = 1,
+    groups: int = 1,
 ) -> Derivation:
     """Derive the gradients of a 2D convolution layer with one bias per output channel.
 
-    ``in_shape`` ``(H, W)`` or an int (square), ``k_shape`` ``(kH, kW)`` or an int. Shapes: ``x, dx
-    (H, W, n_c_in)``, ``w, dw (kH, kW, n_c_in, n_c_out)``, ``b, db (n_c_out,)``, ``dz, z (n_H, n_W, n_c_out)``
-    with ``n_H = 1 + (H + 2 pad - kH) // stride`` (and the same for the width), ``jacobian
-    (n_H * n_W * n_c_out, H * W * n_c_in)``. ``dx`` of input channel ``ci`` sums over the output channels;
-    the full form uses the kernel with its channel axes swapped; ``dw[:, :, ci, co]`` is the correlation
-    of padded input channel ``ci`` with the dilated ``delta`` of channel ``co``.
-    Raises ``ValueError`` past :data:`LIMITS` or when the kernel is larger than the padded input.
+    ``in_shape`` ``(H, W)`` or an int (square), ``k_shape`` ``(kH, kW)`` or an int (the taps, ``dilation`` apart).
+    Shapes: ``x, dx (H, W, n_c_in)``, ``w, dw (kH, kW, n_c_in // groups, n_c_out)``, ``b, db (n_c_out,)``,
+    ``dz, z (n_H, n_W, n_c_out)`` with ``n_H = 1 + (H + 2 pad - dilation (kH - 1) - 1) // stride`` (and the same
+    for the width), ``jacobian (n_H * n_W * n_c_out, H * W * n_c_in)``. ``dx`` of input channel ``ci`` sums over
+    the output channels of its group; the full form uses the dilated kernel reversed, its channel axes swapped
+    (block-diagonal with groups: 0 between channels of different groups); ``dw[:, :, i, co]`` is the correlation
+    of padded input channel ``ci`` (the ``i``-th of ``co``'s group), read with holes, with the dilated ``delta``
+    of channel ``co``. Raises ``ValueError`` past :data:`LIMITS`, when ``groups`` does not divide both channel
+    counts, or when the dilated kernel is larger than the padded input.
     """
     H, W = _pair("in_shape", in_shape, "in_2d")
     kH, kW = _pair("k_shape", k_shape, "k_2d")
@@ -876,8 +920,11 @@ def conv2d_derivation(
     pad = _bounded("pad", pad, 0, "pad")
     n_c_in = _bounded("n_c_in", n_c_in, 1, "channels")
     n_c_out = _bounded("n_c_out", n_c_out, 1, "channels")
+    dilation = _bounded("dilation", dilation, 1, "dilation")
+    groups = as_int("groups", groups, 1)
+    check_groups(groups, n_c_in, n_c_out)
     check_convention(convention)
-    return _derive(2, (H, W), (kH, kW), stride, pad, n_c_in, n_c_out, convention, "indexed")
+    return _derive(2, (H, W), (kH, kW), stride, pad, n_c_in, n_c_out, convention, "indexed", dilation, groups)
 
 
 def compare_with_convcore(result: Derivation, x_values, w_values, dz_values) -> dict[str, float]:
@@ -893,18 +940,18 @@ def compare_with_convcore(result: Derivation, x_values, w_values, dz_values) -> 
     x = np.asarray(x_values, dtype=np.float64)
     w = np.asarray(w_values, dtype=np.float64)
     dz = np.asarray(dz_values, dtype=np.float64)
-    s, p, conv = result.stride, result.pad, result.convention
+    s, p, conv, d = result.stride, result.pad, result.convention, result.dilation
     if result.ndim == 1:
         n = x.shape[0]
         ref = {
-            "z": conv1d_forward(x, w, s, p, conv),
-            "dx_scatter": conv1d_grad_input_scatter(n, w, dz, s, p, conv),
-            "dx_rot180": conv1d_grad_input_rot180(n, w, dz, s, p, conv),
-            "dw": conv1d_grad_weight(x, w.shape[0], dz, s, p, conv),
+            "z": conv1d_forward(x, w, s, p, conv, d),
+            "dx_scatter": conv1d_grad_input_scatter(n, w, dz, s, p, conv, d),
+            "dx_rot180": conv1d_grad_input_rot180(n, w, dz, s, p, conv, d),
+            "dw": conv1d_grad_weight(x, w.shape[0], dz, s, p, conv, d),
         }
         mine = {"z": result.numeric_forward(x, w), "dx_scatter": dx, "dx_rot180": dx, "dw": dw}
     else:
-        hp = {"stride": s, "pad": p, "convention": conv}
+        hp = {"stride": s, "pad": p, "convention": conv, "dilation": d, "groups": result.groups}
         b = np.zeros((1, 1, 1, result.n_c_out))
         Z, cache = conv_forward(x[None], w, b, hp)
         dA_s, dW, dB = conv_backward(dz[None], cache, method="scatter")

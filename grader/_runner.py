@@ -2,9 +2,11 @@
 
 Started only by :mod:`grader.check`, as a script in isolated mode (``python -I .../_runner.py``) so that
 the learner's code never runs in the grader's process, nothing of the grader is imported next to it (the
-standard library and NumPy only), and a hang or a crash ends one child, not the grader. The grader kills
-the child's whole process group when its time limit passes; this side adds ``RLIMIT_AS`` (memory) and
-``RLIMIT_CPU`` (a backstop for the time limit).
+standard library and NumPy only), and a hang or a crash ends one child, not the grader. It is started
+through :func:`grader.sandbox.run`: after importing NumPy and before loading the learner's file, :func:`main`
+locks the process down (:mod:`grader._lockdown`: resource limits, Landlock, seccomp-bpf), and refuses to run
+at all when the sandbox's settings are missing. The learner's file has been copied into WORKDIR's
+``solution/`` folder by the grader: the child may read nothing outside WORKDIR but Python and NumPy.
 
 Protocol (all files in WORKDIR, which the grader creates and removes)::
 
@@ -13,11 +15,19 @@ Protocol (all files in WORKDIR, which the grader creates and removes)::
 
 - ``probe`` loads the file and appends ``{"event": "loaded", "defines": [...]}`` (or ``"load_error"``) to
   ``events.jsonl``.
-- ``run`` reads ``spec.json`` (``{"cases": [{"name", "args"}]}``, arguments encoded by :func:`encode`) and
-  ``inputs.npz``; after loading it appends ``{"event": "start", "case": k}`` before case ``k`` and
-  ``{"event": "done", "case": k, "status": "ok" | "error" | "bad_output", ...}`` after it, and saves the
-  outputs of case ``k`` as ``out_<k>_<j>.npy`` with ``allow_pickle=False``. The grader reads them back with
-  ``np.load(..., allow_pickle=False)``: nothing the learner's code produced is ever unpickled.
+- ``run`` reads ``spec.json`` (``{"cases": [{"name", "args"}], "passes": [...]}``, arguments encoded by
+  :func:`encode`) and ``inputs.npz``, and runs every case once per pass: ``{"name": "own"}`` (the learner's own
+  helpers), ``{"name": "reference", "helpers": {name: source}}`` (the grader's right helpers, whose source
+  travels inside ``spec.json``, in place of the learner's) and ``{"name": "numpy1", "numpy1": true,
+  "if_errors": true}`` (NumPy as 1.x behaved, emulated here by :class:`_Numpy1`; run only if a case raised).
+  After loading it appends ``{"event": "start", "case": k, "pass": p}`` before case ``k`` and ``{"event":
+  "done", "case": k, "pass": p, "status": "ok" | "error" | "bad_output", ...}`` after it, and saves the outputs
+  of case ``k`` as ``out_<p>_<k>_<j>.npy`` with ``allow_pickle=False``. The grader reads them back without
+  believing them (a header must match its file's size; nothing is unpickled) and keeps only events of the form
+  written here: the learner's code shares the folder and may write there too.
+
+Everything a pass needs is in this file, the standard library, NumPy and WORKDIR: the sandbox lets the child
+read nothing else.
 
 The helpers shared with the grader (:data:`COURSE_FUNCTIONS`, :data:`OUTPUT_NAMES`, :func:`split_result`,
 :func:`encode`, :func:`decode`) live here so that both sides agree on them and this file stays importable
@@ -224,11 +234,29 @@ class _NoIPython:
 
 
 def _limit(memory_mb: int, cpu_seconds: int) -> None:
+    """Only ``RLIMIT_AS`` and ``RLIMIT_CPU``: for ``python -m grader --no-sandbox`` (a learner's own computer)."""
     for which, value in ((resource.RLIMIT_AS, memory_mb * 1024 * 1024), (resource.RLIMIT_CPU, cpu_seconds)):
         soft, hard = resource.getrlimit(which)
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
         resource.setrlimit(which, (value, hard))
+
+
+def _lock_down(memory_mb: int, cpu_seconds: int) -> None:
+    """Enter the sandbox (:mod:`grader._lockdown`) before anything of the learner's runs, or exit."""
+    raw = os.environ.pop("GRADER_SANDBOX", None)
+    if raw is None:
+        sys.stderr.write("refusing to run: started without the sandbox's settings (use grader.sandbox.run)\n")
+        os._exit(70)
+    config = json.loads(raw)
+    if config.get("off"):
+        _limit(memory_mb, cpu_seconds)
+        return
+    path = os.path.join(os.path.dirname(os.path.realpath(__file__)), "_lockdown.py")
+    spec = importlib.util.spec_from_file_location("grader_lockdown", path)
+    lockdown = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lockdown)
+    lockdown.enter_or_exit(config)
 
 
 def _describe(exc: BaseException, solution: str) -> dict:
@@ -459,7 +487,7 @@ def _run(module, function: str, workdir: str, solution: str, memory_mb: int, eve
 def main(argv: list[str]) -> int:
     mode, solution, workdir, memory_mb, cpu_seconds = argv[:5]
     memory_mb, cpu_seconds = int(memory_mb), int(cpu_seconds)
-    _limit(memory_mb, cpu_seconds)
+    _lock_down(memory_mb, cpu_seconds)
     solution = os.path.realpath(solution)
     events = _Events(workdir)
     module = _load(solution, events)

@@ -2,11 +2,11 @@
 
 Usage::
 
-    python -m grader SOLUTION [--json] [--timeout SECONDS] [--memory MB]
+    python -m grader SOLUTION [--json] [--timeout SECONDS] [--memory MB] [--no-sandbox]
     python -m convcore.check SOLUTION ...      # the same, under the name the README has always given
 
 ``SOLUTION`` is a ``.py`` file or the course's notebook (``.ipynb``). The web app's "Check my code" page runs
-the same grading and shows the same report.
+the same grading, in the same sandbox, and shows the same report.
 
 The course's tests check little more than means (``assert np.isclose(np.mean(dA), 1.4524377)``), and on
 the course's values a ``conv_backward`` that transposes the kernel, or uses the full-convolution form
@@ -30,26 +30,36 @@ without rotating it, has exactly the right means. This grader compares every ent
   "right under NumPy 1.x, breaks under NumPy 2 because ...", and a real bug behind the NumPy 2 error is still
   found.
 - The learner's code runs only in child processes (:mod:`grader._runner`, started with ``python -I``), one per
-  function, each with a wall-clock time limit (``--timeout``, default 10 s, for loading the file and running
-  every case of that function), ``RLIMIT_AS`` (``--memory``, default 1024 MB) and ``RLIMIT_CPU``. Inputs go to
-  the child as ``.npz`` and JSON; outputs come back as ``.npy`` read with ``allow_pickle=False``.
+  function, each in the sandbox of :mod:`grader.sandbox` (Landlock, seccomp-bpf, resource limits): the child can
+  read Python's standard library, NumPy, the runner's own files and its scratch folder, into which
+  :func:`grade_source` copies the definitions it runs, and write only there. Each child has a wall-clock time
+  limit (``--timeout``, default 10 s, for loading the file and running every case of that function),
+  ``RLIMIT_AS`` (``--memory``, default 1024 MB) and ``RLIMIT_CPU``; a child that runs out of time is killed, and
+  the verdict says "timed out". Inputs go to the child as ``.npz`` and JSON (the reference helpers' source
+  travels inside the JSON); outputs come back as ``.npy`` read with ``allow_pickle=False``, each header checked
+  against the file's size before anything is allocated: nothing from the child is unpickled or believed.
+- Where the sandbox cannot be set up, or the teacher turned grading off (``GRADER_ENABLED=0``), nothing runs:
+  :func:`grade_source` raises :class:`grader.sandbox.SandboxUnavailable` and the command line exits with status 2
+  and the reason (``--no-sandbox`` is for a learner's own file on their own computer only). A grading holds one
+  of the server's :func:`grader.sandbox.slot` places (:class:`grader.sandbox.Busy` when none frees up).
 
 The ``--json`` report follows :data:`REPORT_SCHEMA` (a JSON Schema, also in the README).
 
 Exit status: 0 if every checked function passes; 1 if one fails, times out or works only under NumPy 1.x;
-2 if the file cannot be read or loaded, or defines none of the graded functions.
+2 if the file cannot be read or loaded, defines none of the graded functions, or the sandbox is unavailable.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import io
 import json
 import math
 import os
 import re
 import signal
-import subprocess
+import stat
 import sys
 import tempfile
 import time
@@ -60,9 +70,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import mistakes
+from . import mistakes, sandbox
 from ._runner import ALL_FUNCTIONS, COURSE_FUNCTIONS, CS231N_FUNCTIONS, NUMPY1_ALIASES, OUTPUT_NAMES, encode
-from .source import Prepared, SourceError, prepare
+from .source import MAX_BYTES, Prepared, SourceError, prepare
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -86,6 +96,7 @@ __all__ = [
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MEMORY_MB = 1024
 MIN_MEMORY_MB = 256  # Python and NumPy need this much address space before the learner's code runs
+MAX_SOLUTION_BYTES = 2 * 1024 * 1024  # a course notebook's functions are a few kB; the file is copied per child
 RUNNER = Path(__file__).with_name("_runner.py")
 SCHEMA_VERSION = 2
 _BAD_OUTPUT = "bad output: "
@@ -523,53 +534,99 @@ class _Child:
 
 
 def _child_env() -> dict:
-    env = dict(os.environ)
-    # one BLAS thread: less address space under RLIMIT_AS, and children running side by side do not fight
-    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg")
-    return env
+    """What the child gets on top of :func:`grader.sandbox.clean_env` (which already sets one BLAS thread)."""
+    return {"MPLBACKEND": "Agg"}
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _read_child_file(path: Path, limit: int) -> str:
+    """A file the child wrote, read with care: the child may have put a folder, a link or a huge file there."""
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        chunks, left = [], limit
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks).decode("utf-8", errors="replace")
+    finally:
+        os.close(fd)
 
 
-def _spawn(mode: str, solution: str, workdir: Path, timeout: float, memory_mb: int, function: str = "") -> _Child:
+def _spawn(
+    mode: str,
+    solution: str,
+    workdir: Path,
+    timeout: float,
+    memory_mb: int,
+    function: str = "",
+    sandboxed: bool = True,
+) -> _Child:
+    """Run the runner on ``solution``, staged in ``workdir`` by :func:`grade_source`, in the sandbox
+    (:func:`grader.sandbox.run`; :class:`grader.sandbox.SandboxUnavailable` if it cannot be set up). Only
+    ``sandboxed=False``, the command line's ``--no-sandbox``, runs it with rlimits alone."""
     cpu_seconds = int(math.ceil(timeout)) + 1  # backstop: the wall-clock limit below normally ends it first
-    cmd = [sys.executable, "-I", str(RUNNER), mode, solution, str(workdir), str(memory_mb), str(cpu_seconds)]
+    if Path(solution).resolve().parent.parent != Path(workdir).resolve():
+        raise ValueError(f"{solution} is not staged in {workdir}/solution/: the sandboxed child could not read it")
+    cmd = [sys.executable, "-I", str(RUNNER), mode, str(solution), str(workdir), str(memory_mb), str(cpu_seconds)]
     if function:
         cmd.append(function)
-    start = time.perf_counter()
-    with open(workdir / "stdout.txt", "wb") as out, open(workdir / "stderr.txt", "wb") as err:
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            cwd=os.path.dirname(solution),
-            env=_child_env(),
-            start_new_session=True,  # its own process group, so that a kill reaches anything it started
-        )
-        try:
-            returncode = proc.wait(timeout=timeout)
-            timed_out = returncode == -signal.SIGXCPU
-        except subprocess.TimeoutExpired:
-            timed_out, returncode = True, None
-        _kill_group(proc)
-        proc.wait()
-    seconds = time.perf_counter() - start
+    limits = sandbox.Limits(wall_seconds=timeout, cpu_seconds=cpu_seconds, memory_mb=memory_mb)
+    launch = sandbox.run if sandboxed else sandbox.run_unsandboxed
+    done = launch(cmd, workdir=workdir, limits=limits, env=_child_env())
     events = []
-    path = workdir / "events.jsonl"
-    if path.exists():
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                events.append(json.loads(line))
-            except json.JSONDecodeError:  # a line cut short by the kill
-                break
-    stderr = (workdir / "stderr.txt").read_bytes()[-2000:].decode("utf-8", errors="replace")
-    return _Child(events, timed_out, returncode, stderr.strip(), seconds)
+    for line in _read_child_file(workdir / "events.jsonl", limits.file_bytes).splitlines():
+        try:
+            event = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):  # a line cut short by the kill, or absurdly nested
+            break
+        if _well_formed(event):  # the learner's code can write in this file too: take only what the runner writes
+            events.append(event)
+    stderr, returncode = done.stderr_tail[-2000:].strip(), done.returncode
+    if done.killed_by in ("output limit", "disk limit"):  # killed by the sandbox: say why, as a signal would
+        what = f"{limits.output_bytes // 1024} kB of output" if done.killed_by == "output limit" else "its disk space"
+        stderr += f"\nthe sandbox stopped it: it used more than {what}"
+        returncode = -signal.SIGKILL
+    return _Child(events, done.timed_out, returncode, stderr.strip(), done.seconds)
+
+
+_STATUSES = ("ok", "error", "bad_output")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1_000_000
+
+
+def _strings(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _well_formed(event) -> bool:
+    """Whether ``event`` has the form the runner writes (:mod:`grader._runner`); anything else is dropped, so that
+    lines forged by the learner's code can change nothing but their own verdict and never break the grader."""
+    if not isinstance(event, dict) or not _is_int(event.get("pass", 0)):
+        return False
+    kind = event.get("event")
+    if kind == "loaded":
+        return _strings(event.get("defines"))
+    if kind == "load_error":
+        return isinstance(event.get("error"), str) and isinstance(event.get("where"), (str, type(None)))
+    if kind == "start":
+        return _is_int(event.get("case"))
+    if kind == "done":
+        if not _is_int(event.get("case")) or event.get("status") not in _STATUSES:
+            return False
+        if not isinstance(event.get("where"), (str, type(None))) or not _strings(event.get("called", [])):
+            return False
+        if event["status"] == "ok":
+            return _is_int(event.get("outputs"))
+        return isinstance(event.get("error"), str)
+    if kind == "numpy1":
+        return _strings(event.get("used"))
+    return kind == "skipped"
 
 
 def _died(child: _Child) -> str:
@@ -787,15 +844,62 @@ def _values_failure(c: mistakes.Case, d: mistakes.Difference) -> Failure:
     )
 
 
-def _read_outputs(workdir: Path, p: int, k: int, count: int) -> tuple[np.ndarray, ...] | None:
+#: An output read back may be this many times the size of the right one (a wrong shape is still shown), and at
+#: least :data:`MIN_OUTPUT_LIMIT` bytes; anything larger is not read.
+OUTPUT_SIZE_FACTOR = 64
+MIN_OUTPUT_LIMIT = 64 * 1024
+_NPY_VERSIONS = ((1, 0), (2, 0))  # what np.save writes for an array of numbers (3.0 is for unicode field names)
+
+
+def _load_npy(path: Path, max_bytes: int) -> np.ndarray:
+    """An ``.npy`` file the child wrote, read without believing it: a regular file (no link, FIFO or folder) of
+    at most ``max_bytes``, a header of an array of numbers whose claimed size is exactly what the file holds, so
+    that a forged header claiming terabytes allocates nothing. Raises ``ValueError`` saying what is wrong."""
     try:
-        return tuple(np.load(workdir / f"out_{p}_{k}_{j}.npy", allow_pickle=False) for j in range(count))
-    except (OSError, ValueError):
-        return None
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise ValueError("it is missing") from None
+    except OSError as exc:
+        raise ValueError(f"it cannot be opened ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("it is not a regular file")
+        if info.st_size > max_bytes:
+            raise ValueError(f"it is {info.st_size:,} bytes, more than the {max_bytes:,} an output may take")
+        data = fh.read(max_bytes + 1)
+    buffer = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(buffer)
+        if version not in _NPY_VERSIONS:
+            raise ValueError(f"its format version {version} is not what np.save writes for numbers")
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran_order, dtype = read_header(buffer)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
+        raise ValueError(f"its header cannot be read ({type(exc).__name__})") from None
+    if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
+        raise ValueError(f"it holds {dtype}, not numbers")
+    claimed = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+    if claimed != len(data) - buffer.tell():
+        raise ValueError(f"its header claims {claimed:,} bytes of data, the file holds {len(data) - buffer.tell():,}")
+    flat = np.frombuffer(data, dtype=dtype, offset=buffer.tell(), count=math.prod(shape))
+    return (flat.reshape(shape[::-1]).T if fortran_order else flat.reshape(shape)).copy()
+
+
+def _read_outputs(workdir: Path, p: int, k: int, expected: tuple) -> tuple[np.ndarray, ...] | str:
+    """The outputs of case ``k`` in pass ``p``, or why they cannot be read back."""
+    outputs = []
+    for j, right in enumerate(expected):
+        limit = max(MIN_OUTPUT_LIMIT, OUTPUT_SIZE_FACTOR * np.asarray(right).nbytes)
+        try:
+            outputs.append(_load_npy(workdir / f"out_{p}_{k}_{j}.npy", limit))
+        except ValueError as exc:
+            return f"its output {j + 1} could not be read back: {exc}"
+    return tuple(outputs)
 
 
 def _read_run(name: str, p: int, child: _Child, workdir: Path, function: str, battery) -> _Run:
-    events = [e for e in child.events if e.get("pass", 0) == p]
+    events = [e for e in child.events if e.get("pass", 0) == p and e.get("case", 0) < len(battery)]
     done = {e["case"]: e for e in events if e.get("event") == "done"}
     started = [e["case"] for e in events if e.get("event") == "start"]
     used = next((e.get("used", []) for e in events if e.get("event") == "numpy1"), [])
@@ -804,8 +908,8 @@ def _read_run(name: str, p: int, child: _Child, workdir: Path, function: str, ba
     for k, event in done.items():
         called.update(event.get("called") or ())
         if event["status"] == "ok":
-            got = _read_outputs(workdir, p, k, len(OUTPUT_NAMES[function]))
-            results[k] = (got, None) if got is not None else (None, "crashed: its outputs could not be read back")
+            got = _read_outputs(workdir, p, k, mistakes.reference_outputs(battery[k]))
+            results[k] = (None, f"crashed: {got}") if isinstance(got, str) else (got, None)
         elif event["status"] == "bad_output":
             results[k] = (None, _BAD_OUTPUT + event["error"])
         else:
@@ -923,12 +1027,16 @@ def _grade_function(
     memory_mb: int,
     *,
     prepared: Prepared | None = None,
+    sandboxed: bool = True,
 ) -> FunctionResult:
     """Run ``function`` in one child: with the learner's helpers, with the reference helpers (for a function
     that calls course helpers), and, if something raised, as under NumPy 1.x; judge it on the first two for
-    now (:func:`_settle_helpers` chooses once every helper's verdict is known)."""
+    now (:func:`_settle_helpers` chooses once every helper's verdict is known).
+
+    ``solution`` is the file :func:`grade_source` staged in ``workdir/solution/``: the only one the child can read.
+    ``sandboxed=False`` is the command line's ``--no-sandbox`` only."""
     battery = mistakes.cases(function)
-    workdir.mkdir()
+    workdir.mkdir(exist_ok=True)  # grade_source made it to stage the file in
     arrays: dict = {}
     passes: list[dict] = [{"name": "own"}]
     if HELPERS.get(function):
@@ -938,7 +1046,7 @@ def _grade_function(
     (workdir / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
     np.savez(workdir / "inputs.npz", **arrays)
 
-    child = _spawn("run", solution, workdir, timeout, memory_mb, function)
+    child = _spawn("run", solution, workdir, timeout, memory_mb, function, sandboxed)
     runs = {p["name"]: _read_run(p["name"], k, child, workdir, function, battery) for k, p in enumerate(passes)}
     load_error = next((e for e in child.events if e.get("event") == "load_error"), None)
     own = runs["own"]
@@ -1076,14 +1184,37 @@ def _not_parsing(function: str, message: str) -> FunctionResult:
     return FunctionResult(function, False, [], failure, failures=[failure], layout=layout, not_parsing=message)
 
 
-def grade(path, *, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB, progress=None) -> Report:
-    """Check every graded function that the file at ``path`` (``.py`` or ``.ipynb``) defines; see the module
-    docstring. ``progress(function, result_or_None)`` is called as each function starts and ends."""
+def grade(
+    path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    progress: Callable | None = None,
+    sandboxed: bool = True,
+) -> Report:
+    """Check every graded function that the file at ``path`` (``.py`` or ``.ipynb``) defines: reads its bytes and
+    calls :func:`grade_source` (see there, and the module docstring). ``sandboxed=False`` is ``--no-sandbox``."""
+    report = Report(os.fspath(path), False, None, [], timeout, memory_mb)
+    if not os.path.isfile(path):  # not a folder, and not a FIFO that would block the read
+        report.error = f"no such file: {path}"
+        return report
+    if os.path.getsize(path) > MAX_BYTES:
+        report.error = f"the file is larger than {MAX_BYTES / 1e6:g} MB: save only the functions"
+        return report
     try:
         data = Path(path).read_bytes()
-    except OSError:
-        return Report(os.fspath(path), False, f"no such file: {path}", [], timeout, memory_mb)
-    return grade_source(data, os.fspath(path), timeout=timeout, memory_mb=memory_mb, progress=progress)
+    except OSError as exc:
+        report.error = f"the file cannot be read: {exc.strerror or exc}"
+        return report
+    return grade_source(
+        data, os.fspath(path), timeout=timeout, memory_mb=memory_mb, progress=progress, sandboxed=sandboxed
+    )
+
+
+def _stage(solution: Path, workdir: Path) -> str:
+    """A child's scratch folder with the definitions to run copied in (the child can read nothing outside it)."""
+    workdir.mkdir()
+    return sandbox.stage(solution, workdir)
 
 
 def grade_source(
@@ -1093,9 +1224,18 @@ def grade_source(
     timeout: float = DEFAULT_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY_MB,
     progress: Callable | None = None,
+    sandboxed: bool = True,
 ) -> Report:
-    """:func:`grade` for an upload or pasted code: ``data`` is the file's bytes, ``name`` its name (``.ipynb`` is
-    read as a notebook)."""
+    """Grade an upload, pasted code or a file's bytes: ``data`` is the file's bytes, ``name`` its name (``.ipynb``
+    is read as a notebook). ``progress(function, result_or_None)`` is called as each function starts and ends.
+
+    The definitions :func:`grader.source.prepare` keeps are written to ``<scratch>/solution.py`` and staged (copied)
+    into each child's own folder, where the sandboxed child reads them. Holds one of the server's grading slots
+    (:func:`grader.sandbox.slot`, re-entrant for a thread that already holds one; :class:`grader.sandbox.Busy` if
+    none frees up) and raises :class:`grader.sandbox.SandboxUnavailable` where the sandbox cannot be set up or the
+    teacher turned grading off: nothing of the learner's runs then. ``sandboxed=False`` is the command line's
+    ``--no-sandbox`` (a learner's own file on their own computer); nothing on the server passes it.
+    """
     start = time.perf_counter()
     report = Report(name, False, None, [], timeout, memory_mb)
     try:
@@ -1104,13 +1244,12 @@ def grade_source(
         report.error = f"the file cannot be read: {exc}"
         return report
     report.kind, report.cells, report.skipped = prepared.kind, prepared.cells, prepared.skipped
-    with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
+    with sandbox.slot(), tempfile.TemporaryDirectory(prefix="grader-") as tmp:
         root = Path(tmp)
-        solution = str(root / "solution.py")  # what the child runs: the definitions of the learner's code
-        Path(solution).write_text(prepared.source, encoding="utf-8")
+        solution = root / "solution.py"  # the definitions of the learner's code; no child can read it here
+        solution.write_text(prepared.source, encoding="utf-8")
         probe_dir = root / "probe"
-        probe_dir.mkdir()
-        probe = _spawn("probe", solution, probe_dir, timeout, memory_mb)
+        probe = _spawn("probe", _stage(solution, probe_dir), probe_dir, timeout, memory_mb, "", sandboxed)
         loaded = next((e for e in probe.events if e.get("event") in ("loaded", "load_error")), None)
         if loaded is None:
             why = f"timed out after {timeout:g} s running its definitions" if probe.timed_out else _died(probe)
@@ -1125,7 +1264,7 @@ def grade_source(
                 report.error += f"\n  hint: {hint}"
             return report
         report.loaded = True
-        defines = [f for f in ALL_FUNCTIONS if f in loaded["defines"]]
+        defines = [f for f in ALL_FUNCTIONS if f in loaded.get("defines", ())]
         broken = [f for f in ALL_FUNCTIONS if f in prepared.broken and f not in defines]
         if not defines and not broken:
             report.error = (
@@ -1140,11 +1279,20 @@ def grade_source(
         ]
         for function in defines:  # build the battery (cached) before the threads share it
             mistakes.cases(function)
+        staged = {function: _stage(solution, root / function) for function in defines}
 
         def one(function):
             if progress:
                 progress(function, None)
-            result = _grade_function(function, solution, root / function, timeout, memory_mb, prepared=prepared)
+            result = _grade_function(
+                function,
+                staged[function],
+                root / function,
+                timeout,
+                memory_mb,
+                prepared=prepared,
+                sandboxed=sandboxed,
+            )
             if progress:
                 progress(function, result)
             return result
@@ -1172,7 +1320,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m grader") -> int:
         description="Check your own implementation of the course's (or cs231n's) convolution and pooling "
         "functions against convcore, entry by entry.",
         epilog="Exit status: 0 all checked functions pass, 1 one fails, times out or works only under NumPy 1.x, "
-        "2 the file cannot be read or loaded, or defines none of the graded functions.",
+        "2 the file cannot be read or loaded, defines none of the graded functions, or the sandbox is unavailable.",
     )
     parser.add_argument(
         "solution",
@@ -1193,12 +1341,27 @@ def main(argv: list[str] | None = None, prog: str = "python -m grader") -> int:
         metavar="MB",
         help=f"address-space limit of each child process (default {DEFAULT_MEMORY_MB})",
     )
+    parser.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run the file WITHOUT the sandbox (time and memory limits only): only for your own file on your "
+        "own computer, where the kernel offers no Landlock or seccomp (e.g. macOS); never for someone else's code",
+    )
     args = parser.parse_args(argv)
     if not args.timeout > 0:
         parser.error("--timeout must be a positive number of seconds")
     if args.memory < MIN_MEMORY_MB:
         parser.error(f"--memory must be at least {MIN_MEMORY_MB} MB (Python and NumPy need that much)")
-    report = grade(args.solution, timeout=args.timeout, memory_mb=args.memory)
+    if args.no_sandbox:
+        print(
+            "WARNING: --no-sandbox: the file runs unconfined, with your rights. Only for your own code.",
+            file=sys.stderr,
+        )
+    try:
+        report = grade(args.solution, timeout=args.timeout, memory_mb=args.memory, sandboxed=not args.no_sandbox)
+    except (sandbox.SandboxUnavailable, sandbox.Busy) as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+        report = Report(args.solution, False, reason, [], args.timeout, args.memory)
     print(json.dumps(report.to_dict(), indent=2, allow_nan=False) if args.json else format_report(report))
     return report.exit_status
 

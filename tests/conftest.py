@@ -55,10 +55,23 @@ class ConvCase:
     pad: int
     convention: str = "correlation"
     seed: int = 0
+    dilation: int = 1
+    groups: int = 1
 
     @property
     def hparameters(self) -> dict:
-        return {"stride": self.stride, "pad": self.pad, "convention": self.convention}
+        """The course's dict, with ``"dilation"`` and ``"groups"`` only when they are not 1."""
+        hp = {"stride": self.stride, "pad": self.pad, "convention": self.convention}
+        if self.dilation != 1:
+            hp["dilation"] = self.dilation
+        if self.groups != 1:
+            hp["groups"] = self.groups
+        return hp
+
+    @property
+    def extra(self) -> dict:
+        """``dilation`` and ``groups`` as keyword arguments (for grad_input_*, grad_weight and the traces)."""
+        return {"dilation": self.dilation, "groups": self.groups}
 
     @property
     def input_shape(self) -> tuple[int, int, int, int]:
@@ -66,12 +79,13 @@ class ConvCase:
 
     @property
     def weight_shape(self) -> tuple[int, int, int, int]:
-        return (self.f_H, self.f_W, self.n_C_prev, self.n_C)
+        return (self.f_H, self.f_W, self.n_C_prev // self.groups, self.n_C)
 
     @property
     def output_shape(self) -> tuple[int, int, int, int]:
-        n_H = 1 + (self.n_H_prev + 2 * self.pad - self.f_H) // self.stride
-        n_W = 1 + (self.n_W_prev + 2 * self.pad - self.f_W) // self.stride
+        e_H, e_W = self.dilation * (self.f_H - 1) + 1, self.dilation * (self.f_W - 1) + 1
+        n_H = 1 + (self.n_H_prev + 2 * self.pad - e_H) // self.stride
+        n_W = 1 + (self.n_W_prev + 2 * self.pad - e_W) // self.stride
         return (self.m, n_H, n_W, self.n_C)
 
     def with_convention(self, convention: str) -> ConvCase:
@@ -105,27 +119,62 @@ GEOMETRY_PARAMS = [
     pytest.param(case.with_convention(conv), id=f"{name}-{conv}") for name, case in GEOMETRIES for conv in CONVENTIONS
 ]
 
+#: dilated and grouped geometries every comparison must also cover: d = 2 and 3, g = 1, 2 and depthwise, pad 0,
+#: strides that do not divide, non-square inputs, rectangular kernels, batches.
+DILATED_GROUPED = [
+    ("d2-pad0-1ch", ConvCase(1, 5, 5, 1, 1, 2, 2, 1, 0, dilation=2)),
+    ("d3-stride2-nondividing-nonsquare", ConvCase(2, 8, 9, 2, 3, 2, 2, 2, 0, dilation=3)),  # (8-4)%2=0, (9-4)%2=1
+    ("d2-rect-kernel-2x3-pad1-stride3", ConvCase(2, 6, 7, 2, 2, 2, 3, 3, 1, dilation=2)),  # (6+2-3)%3=2
+    ("g2-stride2-nondividing", ConvCase(2, 5, 6, 2, 4, 3, 2, 2, 1, groups=2)),  # (5+2-3)%2=0, (6+2-2)%2=0
+    ("g2-d2-pad2", ConvCase(1, 6, 5, 4, 2, 3, 3, 1, 2, dilation=2, groups=2)),
+    ("depthwise-3ch", ConvCase(2, 5, 5, 3, 3, 3, 3, 1, 1, groups=3)),
+    ("depthwise-x2-multiplier-d2-stride2", ConvCase(1, 7, 6, 2, 4, 2, 2, 2, 0, dilation=2, groups=2)),
+    ("depthwise-4ch-d3-stride3-rect", ConvCase(2, 9, 8, 4, 4, 2, 3, 3, 2, dilation=3, groups=4)),
+    ("g2-4in-6out-d2-kernel-fills", ConvCase(1, 3, 4, 4, 6, 2, 3, 1, 1, dilation=2, groups=2)),  # extents 3x5
+]
+
+DILATED_GROUPED_PARAMS = [
+    pytest.param(case.with_convention(conv), id=f"{name}-{conv}")
+    for name, case in DILATED_GROUPED
+    for conv in CONVENTIONS
+]
+
 
 @st.composite
-def conv_cases(draw, max_n: int = 6, max_m: int = 3, max_c: int = 3) -> ConvCase:
-    """Small random convolution geometries (the kernel always fits the padded input)."""
+def conv_cases(draw, max_n: int = 6, max_m: int = 3, max_c: int = 3, dilations=(1,), groups=(1,)) -> ConvCase:
+    """Small random convolution geometries (the kernel always fits the padded input).
+
+    ``dilations`` and ``groups``: the values drawn from (``groups`` picks the number of groups, then the
+    channels per group; ``"depthwise"`` makes ``n_C_prev == groups``)."""
     f_H, f_W = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    dilation = draw(st.sampled_from(dilations))
     pad = draw(st.integers(0, 2))
     stride = draw(st.integers(1, 3))
-    n_H_prev = draw(st.integers(max(1, f_H - 2 * pad), max_n))
-    n_W_prev = draw(st.integers(max(1, f_W - 2 * pad), max_n))
+    e_H, e_W = dilation * (f_H - 1) + 1, dilation * (f_W - 1) + 1
+    n_H_prev = draw(st.integers(max(1, e_H - 2 * pad), max(max_n, e_H - 2 * pad)))
+    n_W_prev = draw(st.integers(max(1, e_W - 2 * pad), max(max_n, e_W - 2 * pad)))
+    kind = draw(st.sampled_from(groups))
+    if kind == "depthwise":
+        g = draw(st.integers(1, max_c))
+        n_C_prev, n_C = g, g * draw(st.integers(1, 2))
+    else:
+        g = int(kind)
+        n_C_prev = g * draw(st.integers(1, max(1, max_c // g)))
+        n_C = g * draw(st.integers(1, max(1, max_c // g)))
     return ConvCase(
         m=draw(st.integers(1, max_m)),
         n_H_prev=n_H_prev,
         n_W_prev=n_W_prev,
-        n_C_prev=draw(st.integers(1, max_c)),
-        n_C=draw(st.integers(1, max_c)),
+        n_C_prev=n_C_prev,
+        n_C=n_C,
         f_H=f_H,
         f_W=f_W,
         stride=stride,
         pad=pad,
         convention=draw(st.sampled_from(CONVENTIONS)),
         seed=draw(st.integers(0, 2**32 - 1)),
+        dilation=dilation,
+        groups=g,
     )
 
 

@@ -8,7 +8,15 @@ from hypothesis import example, given, settings
 
 import convcore
 from convcore import naive
-from tests.conftest import GEOMETRIES, GEOMETRY_PARAMS, ConvCase, conv_cases, numerical_gradient
+from tests.conftest import (
+    DILATED_GROUPED,
+    DILATED_GROUPED_PARAMS,
+    GEOMETRIES,
+    GEOMETRY_PARAMS,
+    ConvCase,
+    conv_cases,
+    numerical_gradient,
+)
 
 # d2l's corr2d example: X = 0..8 in a 3x3, K = [[0, 1], [2, 3]], as one-channel NHWC / (f, f, 1, 1) arrays.
 X = np.arange(9.0).reshape(1, 3, 3, 1)
@@ -151,8 +159,8 @@ def _check_fast_equals_naive(case: ConvCase):
 def _check_scatter_equals_rot180(case: ConvCase):
     _, W, _, dZ = case.arrays()
     args = (case.input_shape, W, dZ, case.stride, case.pad, case.convention)
-    scatter = convcore.grad_input_scatter(*args)
-    rot = convcore.grad_input_rot180(*args)
+    scatter = convcore.grad_input_scatter(*args, **case.extra)
+    rot = convcore.grad_input_rot180(*args, **case.extra)
     assert scatter.shape == rot.shape == case.input_shape
     np.testing.assert_allclose(scatter, rot, rtol=1e-12, atol=1e-12)
 
@@ -279,3 +287,71 @@ def test_non_contiguous_inputs_give_the_same_numbers(case):
     for method, want in zip(("scatter", "rot180"), expected, strict=True):
         for got, ref in zip(convcore.conv_backward(dZ_view, cache2, method=method), want, strict=True):
             np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12)
+
+
+# --- dilation and groups: the same three properties -------------------------------------------------------
+
+DG = dict(dilations=(1, 2, 3), groups=(1, 2, "depthwise"))
+
+
+def _pinned_dg(fn):
+    for _, case in DILATED_GROUPED:
+        fn = example(case=case)(fn)
+    return fn
+
+
+@pytest.mark.parametrize("case", DILATED_GROUPED_PARAMS)
+def test_dilated_grouped_fast_equals_naive(case):
+    _check_fast_equals_naive(case)
+
+
+@pytest.mark.parametrize("case", DILATED_GROUPED_PARAMS)
+def test_dilated_grouped_scatter_equals_rot180(case):
+    _check_scatter_equals_rot180(case)
+
+
+@pytest.mark.parametrize("case", DILATED_GROUPED_PARAMS)
+def test_dilated_grouped_gradients_match_central_differences(case):
+    _check_against_finite_differences(case)
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=conv_cases(max_c=4, **DG))
+@_pinned_dg
+def test_dilated_grouped_fast_equals_naive_property(case):
+    _check_fast_equals_naive(case)
+
+
+@settings(max_examples=100, deadline=None)
+@given(case=conv_cases(max_n=8, max_c=4, **DG))
+@_pinned_dg
+def test_dilated_grouped_scatter_equals_rot180_property(case):
+    _check_scatter_equals_rot180(case)
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=conv_cases(max_n=5, max_m=2, max_c=4, **DG))
+def test_dilated_grouped_gradients_match_central_differences_property(case):
+    _check_against_finite_differences(case)
+
+
+@settings(max_examples=50, deadline=None)
+@given(case=conv_cases(max_n=8, max_c=6, **DG))
+@example(case=ConvCase(2, 9, 8, 8, 8, 3, 3, 2, 1, dilation=2, groups=2))  # 4 channels a group: patches
+@example(case=ConvCase(1, 7, 7, 10, 5, 2, 2, 1, 0, groups=5))  # 2 in, 1 out a group: tap by tap
+def test_correlate_matches_its_definition_with_dilation_and_groups(case):
+    """out[i, h, w, c] = sum_{u, v, k in c's group} X[i, s*h + d*u, s*w + d*v, k] * K[u, v, k', c], tap by tap."""
+    A_prev, K, _, _ = case.arrays()
+    X = convcore.zero_pad(A_prev, case.pad)
+    _, n_H, n_W, n_C = case.output_shape
+    s, d, g = case.stride, case.dilation, case.groups
+    cg_in, cg_out = case.n_C_prev // g, n_C // g
+    expected = np.zeros(case.output_shape)
+    for u in range(case.f_H):
+        for v in range(case.f_W):
+            x = X[:, d * u : d * u + s * n_H : s, d * v : d * v + s * n_W : s, :][:, :n_H, :n_W]
+            for c in range(n_C):
+                k0 = (c // cg_out) * cg_in
+                expected[..., c] += np.einsum("ihwk,k->ihw", x[..., k0 : k0 + cg_in], K[u, v, :, c])
+    got = convcore.correlate(X, K, s, dilation=d, groups=g)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

@@ -515,3 +515,60 @@ def test_module_never_imports_streamlit_and_lists_its_api():
     }
     for name in symbolic.__all__:
         assert getattr(symbolic, name) is not None
+
+
+# --- dilation and groups ------------------------------------------------------------------------------------
+
+
+def test_the_classic_example_at_dilation_2_keeps_the_reversed_kernel_dilated():
+    r = symbolic.conv1d_derivation(5, 2, names="seed", dilation=2)
+    assert r.latex_forward() == ["Q_{0} = a x + c y", "Q_{1} = b x + d y", "Q_{2} = c x + e y"]
+    # the flipped kernel appears by itself: reversed, and its hole (0) is still between the taps
+    assert r.latex_array("kernel") == "\\hat{w} = \\begin{bmatrix} y & 0 & x \\end{bmatrix}"
+    assert r.full.verdict and r.verdict and not r.unflipped.verdict
+    c = sympy.Symbol("c")
+    f, g, h = sympy.symbols("f g h")
+    x, y = sympy.symbols("x y")
+    assert sympy.expand(r.dx[2] - (f * y + h * x)) == 0  # dE/dc = f y + h x: c is read by Q_0 through y, Q_2 through x
+    assert list(r.jacobian_column(2)) == [y, 0, x]  # dQ/dc: the reversed kernel, two apart
+    assert c in r.x.tolist()
+
+
+@pytest.mark.parametrize(
+    ("in_shape", "k", "stride", "pad", "c_in", "c_out", "dilation", "groups"),
+    [
+        ((5, 5), 2, 1, 0, 1, 1, 2, 1),
+        ((6, 5), (3, 2), 2, 1, 2, 2, 2, 2),  # depthwise, dilated, non-square, stride that does not divide
+        ((6, 6), 2, 1, 1, 2, 2, 3, 1),
+        ((5, 5), 3, 1, 2, 2, 2, 2, 2),
+        ((6, 6), 2, 2, 0, 2, 2, 1, 2),
+    ],
+)
+@pytest.mark.parametrize("convention", ["correlation", "convolution"])
+def test_dilated_grouped_derivations_prove_the_flip_and_match_convcore(
+    in_shape, k, stride, pad, c_in, c_out, dilation, groups, convention
+):
+    r = symbolic.conv2d_derivation(in_shape, k, stride, pad, c_in, c_out, convention, dilation, groups)
+    assert r.verdict, "the chain rule's dx and dW equal the full forms"
+    assert not r.unflipped.verdict, "without the flip the full form is wrong"
+    assert r.w.shape[2] == c_in // groups
+    rng = np.random.default_rng(dilation * 10 + groups)
+    x = rng.integers(-3, 4, r.x.shape).astype(float)
+    w = rng.integers(-3, 4, r.w.shape).astype(float)
+    dz = rng.integers(-3, 4, r.dz.shape).astype(float)
+    assert max(symbolic.compare_with_convcore(r, x, w, dz).values()) < 1e-12
+    # with groups, the full form's kernel is block-diagonal: 0 between an input channel and another group's filters
+    kern = np.asarray(r.full.kernel.tolist(), dtype=object)
+    for co in range(c_out):
+        for ci in range(c_in):
+            if ci // (c_in // groups) != co // (c_out // groups):
+                assert all(e == 0 for e in kern[..., co, ci].ravel())
+
+
+def test_symbolic_dilation_limits_and_bad_groups():
+    with pytest.raises(ValueError, match=r"dilation must be at most 3"):
+        symbolic.conv1d_derivation(12, 2, dilation=4)
+    with pytest.raises(ValueError, match=r"dilated kernel \(3 taps at dilation 3 span 7\) is larger"):
+        symbolic.conv1d_derivation(6, 3, dilation=3)
+    with pytest.raises(ValueError, match=r"groups=2 must divide"):
+        symbolic.conv2d_derivation(4, 2, 1, 0, 2, 1, groups=2)

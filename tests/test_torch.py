@@ -12,7 +12,15 @@ import pytest
 from hypothesis import given, settings
 
 import convcore
-from tests.conftest import GEOMETRY_PARAMS, POOL_PARAMS, ConvCase, PoolCase, conv_cases, pool_cases
+from tests.conftest import (
+    DILATED_GROUPED_PARAMS,
+    GEOMETRY_PARAMS,
+    POOL_PARAMS,
+    ConvCase,
+    PoolCase,
+    conv_cases,
+    pool_cases,
+)
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -45,7 +53,7 @@ def _torch_conv_with_grads(case: ConvCase):
     x = nhwc_to_torch(A_prev).requires_grad_()
     w = weight_to_torch(W, case.convention).requires_grad_()
     bias = torch.from_numpy(b.reshape(-1).copy()).requires_grad_()
-    z = F.conv2d(x, w, bias, stride=case.stride, padding=case.pad)
+    z = F.conv2d(x, w, bias, stride=case.stride, padding=case.pad, dilation=case.dilation, groups=case.groups)
     z.backward(nhwc_to_torch(dZ))
     return (
         (A_prev, W, b, dZ),
@@ -71,17 +79,21 @@ def _check_nn_grad_functions(case: ConvCase):
     """torch.nn.grad.conv2d_input / conv2d_weight are named for what they return, as ours are."""
     A_prev, W, _, dZ = case.arrays()
     x, w, g = nhwc_to_torch(A_prev), weight_to_torch(W, case.convention), nhwc_to_torch(dZ)
-    dx = torch.nn.grad.conv2d_input(x.shape, w, g, stride=case.stride, padding=case.pad)
-    dw = torch.nn.grad.conv2d_weight(x, w.shape, g, stride=case.stride, padding=case.pad)
+    kw = dict(stride=case.stride, padding=case.pad, dilation=case.dilation, groups=case.groups)
+    dx = torch.nn.grad.conv2d_input(x.shape, w, g, **kw)
+    dw = torch.nn.grad.conv2d_weight(x, w.shape, g, **kw)
     args = (case.stride, case.pad, case.convention)
     np.testing.assert_allclose(
-        convcore.grad_input_rot180(A_prev.shape, W, dZ, *args), torch_to_nhwc(dx), rtol=1e-12, atol=1e-12
+        convcore.grad_input_rot180(A_prev.shape, W, dZ, *args, **case.extra), torch_to_nhwc(dx), rtol=1e-12, atol=1e-12
     )
     np.testing.assert_allclose(
-        convcore.grad_input_scatter(A_prev.shape, W, dZ, *args), torch_to_nhwc(dx), rtol=1e-12, atol=1e-12
+        convcore.grad_input_scatter(A_prev.shape, W, dZ, *args, **case.extra), torch_to_nhwc(dx), rtol=1e-12, atol=1e-12
     )
     np.testing.assert_allclose(
-        convcore.grad_weight(A_prev, W.shape, dZ, *args), weight_from_torch(dw, case.convention), rtol=1e-12, atol=1e-12
+        convcore.grad_weight(A_prev, W.shape, dZ, *args, **case.extra),
+        weight_from_torch(dw, case.convention),
+        rtol=1e-12,
+        atol=1e-12,
     )
 
 
@@ -120,6 +132,39 @@ def test_nn_grad_conv2d_input_and_weight(case):
 def test_conv_against_torch_property(case):
     _check_conv_against_torch(case)
     _check_nn_grad_functions(case)
+
+
+# --- dilation and groups: F.conv2d(..., dilation=, groups=) ---------------------------------------------
+
+
+@pytest.mark.parametrize("case", DILATED_GROUPED_PARAMS)
+def test_dilated_grouped_conv_forward_and_autograd(case):
+    _check_conv_against_torch(case)
+
+
+@pytest.mark.parametrize("case", DILATED_GROUPED_PARAMS)
+def test_dilated_grouped_nn_grad_conv2d_input_and_weight(case):
+    _check_nn_grad_functions(case)
+
+
+@settings(max_examples=80, deadline=None)
+@given(case=conv_cases(max_n=7, max_c=4, dilations=(1, 2, 3), groups=(1, 2, "depthwise")))
+def test_dilated_grouped_conv_against_torch_property(case):
+    _check_conv_against_torch(case)
+    _check_nn_grad_functions(case)
+
+
+def test_a_depthwise_layer_is_one_small_convolution_per_channel_in_torch_too():
+    """groups = C_in: each channel has its own filter, and dA_prev / dW of one channel ignore the others."""
+    case = ConvCase(1, 6, 6, 3, 3, 3, 3, 1, 0, dilation=2, groups=3)
+    (A_prev, W, b, dZ), Z_t, dA_t, dW_t, _ = _torch_conv_with_grads(case)
+    for c in range(3):
+        one = ConvCase(1, 6, 6, 1, 1, 3, 3, 1, 0, dilation=2)
+        Z1, cache = convcore.conv_forward(A_prev[..., c : c + 1], W[..., c : c + 1], b[..., c : c + 1], one.hparameters)
+        np.testing.assert_allclose(Z1[..., 0], Z_t[..., c], rtol=1e-12, atol=1e-12)
+        dA1, dW1, _ = convcore.conv_backward(dZ[..., c : c + 1], cache)
+        np.testing.assert_allclose(dA1[..., 0], dA_t[..., c], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(dW1[..., 0, 0], dW_t[..., 0, c], rtol=1e-12, atol=1e-12)
 
 
 # --- pooling ----------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 
 import convcore
 from convcore import trace
-from tests.conftest import GEOMETRY_PARAMS, POOL_PARAMS, ConvCase, conv_cases
+from tests.conftest import DILATED_GROUPED_PARAMS, GEOMETRY_PARAMS, POOL_PARAMS, ConvCase, conv_cases
 
 
 def _one_example(case: ConvCase):
@@ -200,3 +200,103 @@ def test_traces_match_fast_functions_property(case):
     wt = trace.weight_trace(A_prev[0], W.shape, dZ[0], s, p, conv)
     np.testing.assert_allclose(wt.dW, dW, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(wt.dW_loops, dW, rtol=1e-12, atol=1e-12)
+
+
+# --- dilation and groups -----------------------------------------------------------------------------------
+
+
+def _dg(case: ConvCase):
+    A_prev, W, b, dZ = case.arrays()
+    return A_prev, W, b, dZ, (case.stride, case.pad, case.convention, case.dilation, case.groups)
+
+
+@pytest.mark.parametrize("case", DILATED_GROUPED_PARAMS)
+def test_dilated_grouped_traces_match_the_fast_functions(case):
+    A_prev, W, b, dZ, args = _dg(case)
+    Z, _ = convcore.conv_forward(A_prev, W, b, case.hparameters)
+    dA = convcore.grad_input_scatter(case.input_shape, W, dZ, *args[:3], **case.extra)
+    dW = convcore.grad_weight(A_prev[:1], W.shape, dZ[:1], *args[:3], **case.extra)
+    shape = case.input_shape[1:]
+    fwd = trace.forward_trace(A_prev[0], W, b, *args)
+    np.testing.assert_allclose(fwd.Z, Z[0], rtol=1e-12, atol=1e-12)
+    for h, w in fwd.steps:  # each step's products: the filter's patch (its taps, its group's channels) times K
+        for c in range(case.n_C):
+            np.testing.assert_array_equal(fwd.products[h, w, ..., c], fwd.patch(h, w, c) * fwd.K[..., c])
+    sc = trace.scatter_trace(shape, W, dZ[0], *args)
+    np.testing.assert_allclose(sc.dA_prev, dA[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sc.running(len(sc.steps)), sc.dA_pad, rtol=1e-12, atol=1e-12)
+    rt = trace.rot180_trace(shape, W, dZ[0], *args)
+    np.testing.assert_allclose(rt.dA_prev, dA[0], rtol=1e-12, atol=1e-12)
+    wt = trace.weight_trace(A_prev[0], W.shape, dZ[0], *args)
+    np.testing.assert_allclose(wt.dW, dW, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(wt.dW_loops, dW, rtol=1e-12, atol=1e-12)
+    # only the in-group (c_in, c_out) pairs have a panel: n_C_prev * n_C / g of them
+    assert len(wt.pairs) == case.n_C_prev * case.n_C // case.groups
+    assert all(wt.in_group(ci, co) for ci, co in wt.pairs)
+
+
+@pytest.mark.parametrize("case", DILATED_GROUPED_PARAMS)
+def test_dilated_grouped_input_cell_terms_sum_to_the_gradient(case):
+    _, W, _, dZ, (s, p, conv, d, g) = _dg(case)
+    sc = trace.scatter_trace(case.input_shape[1:], W, dZ[0], s, p, conv, d, g)
+    rt = trace.rot180_trace(case.input_shape[1:], W, dZ[0], s, p, conv, d, g)
+    H_p, W_p, n_C_prev = sc.dA_pad.shape
+    for y, x, c_in in np.ndindex(H_p, W_p, n_C_prev):
+        terms = trace.input_cell_terms(sc.K, dZ[0], s, y, x, c_in, d, g)
+        assert sum(t.value for t in terms) == pytest.approx(sc.dA_pad[y, x, c_in], abs=1e-12)
+        for t in terms:
+            assert (s * t.h + d * t.u, s * t.w + d * t.v) == (y, x)
+            assert t.c_out in rt.out_channels(c_in)  # only the filters of c_in's group reach it
+            j = t.c_out - rt.out_channels(c_in).start
+            assert t.weight == rt.W_rot[t.ru, t.rv, j, c_in]  # the same weight, read from the rotated kernel
+            assert t.weight == rt.W_rot_dilated[d * t.ru, d * t.rv, j, c_in]
+
+
+def test_dilated_forward_window_skips_the_holes_by_hand():
+    # 5x5 input 0..24, 2x2 kernel of ones at dilation 2: the window spans 3x3, reads its corners only
+    A = np.arange(25.0).reshape(5, 5, 1)
+    tr = trace.forward_trace(A, np.ones((2, 2, 1, 1)), [0.0], 1, 0, dilation=2)
+    assert tr.Z.shape == (3, 3, 1) and tr.extent_hw == (3, 3) and tr.window(0, 0) == (0, 3, 0, 3)
+    np.testing.assert_array_equal(tr.patch(0, 0)[..., 0], [[0, 2], [10, 12]])
+    assert tr.Z[0, 0, 0] == 0 + 2 + 10 + 12
+    # stride 2 at dilation 2: the taps land on even rows and columns only; the odd ones are never read
+    tr = trace.forward_trace(A, np.ones((2, 2, 1, 1)), [0.0], 2, 0, dilation=2)
+    expected = np.zeros((5, 5), dtype=bool)
+    expected[::2, ::2] = True
+    np.testing.assert_array_equal(tr.visited, expected)
+
+
+def test_rot180_trace_keeps_the_holes_of_the_dilated_kernel():
+    K = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(2, 2, 1, 1)
+    tr = trace.rot180_trace((5, 5, 1), K, np.ones((3, 3, 1)), 1, 0, dilation=2)
+    np.testing.assert_array_equal(tr.W_rot_dilated[..., 0, 0], [[4, 0, 3], [0, 0, 0], [2, 0, 1]])
+    np.testing.assert_array_equal(tr.is_hole, [[False, True, False], [True, True, True], [False, True, False]])
+    assert tr.offset == (2, 2) and tr.dZ_full.shape == (7, 7, 1)  # full padding by the extent - 1 = 2
+    assert tr.window(0, 0) == (0, 3, 0, 3)
+
+
+def test_grouped_traces_keep_groups_apart_by_hand():
+    # two groups, one channel each, filter 0 = ones, filter 1 = tens: filter 1 never sees channel 0
+    A = np.stack([np.ones((3, 3)), np.full((3, 3), 2.0)], axis=-1)
+    W = np.stack([np.ones((2, 2)), np.full((2, 2), 10.0)], axis=-1)[:, :, None, :]  # (2, 2, 1, 2)
+    tr = trace.forward_trace(A, W, [0.0, 0.0], 1, 0, groups=2)
+    np.testing.assert_array_equal(tr.Z[..., 0], np.full((2, 2), 4.0))  # 4 cells of channel 0 (ones)
+    np.testing.assert_array_equal(tr.Z[..., 1], np.full((2, 2), 80.0))  # 4 cells of channel 1 (twos) * 10
+    assert list(tr.in_channels(1)) == [1] and list(tr.out_channels(0)) == [0] and not tr.in_group(0, 1)
+    wt = trace.weight_trace(A, W.shape, np.ones((2, 2, 2)), 1, 0, groups=2)
+    assert wt.pairs == [(0, 0), (1, 1)]
+    np.testing.assert_array_equal(wt.dW[..., 0, 1], np.full((2, 2), 8.0))  # channel 1's twos, four windows
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=conv_cases(max_n=6, max_m=1, max_c=4, dilations=(1, 2, 3), groups=(1, 2, "depthwise")))
+def test_dilated_grouped_traces_match_fast_functions_property(case):
+    A_prev, W, b, dZ, args = _dg(case)
+    Z, _ = convcore.conv_forward(A_prev, W, b, case.hparameters)
+    np.testing.assert_allclose(trace.forward_trace(A_prev[0], W, b, *args).Z, Z[0], rtol=1e-12, atol=1e-12)
+    shape = case.input_shape[1:]
+    dA = convcore.grad_input_scatter(case.input_shape, W, dZ, case.hparameters)[0]
+    np.testing.assert_allclose(trace.scatter_trace(shape, W, dZ[0], *args).dA_prev, dA, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(trace.rot180_trace(shape, W, dZ[0], *args).dA_prev, dA, rtol=1e-12, atol=1e-12)
+    dW = convcore.grad_weight(A_prev, W.shape, dZ, case.hparameters)
+    np.testing.assert_allclose(trace.weight_trace(A_prev[0], W.shape, dZ[0], *args).dW, dW, rtol=1e-12, atol=1e-12)

@@ -46,23 +46,31 @@ _CACHE = dict(max_entries=512, show_spinner=False)
 
 
 @st.cache_data(**_CACHE)
-def forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int, pad: int, convention: str):
-    return trace.forward_trace(A_prev, W, b, stride, pad, convention)
+def forward(
+    A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
+):
+    return trace.forward_trace(A_prev, W, b, stride, pad, convention, dilation, groups)
 
 
 @st.cache_data(**_CACHE)
-def scatter(input_shape: tuple, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str):
-    return trace.scatter_trace(input_shape, W, dZ, stride, pad, convention)
+def scatter(
+    input_shape: tuple, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
+):
+    return trace.scatter_trace(input_shape, W, dZ, stride, pad, convention, dilation, groups)
 
 
 @st.cache_data(**_CACHE)
-def rot180(input_shape: tuple, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str):
-    return trace.rot180_trace(input_shape, W, dZ, stride, pad, convention)
+def rot180(
+    input_shape: tuple, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
+):
+    return trace.rot180_trace(input_shape, W, dZ, stride, pad, convention, dilation, groups)
 
 
 @st.cache_data(**_CACHE)
-def weights(A_prev: np.ndarray, weight_shape: tuple, dZ: np.ndarray, stride: int, pad: int, convention: str):
-    return trace.weight_trace(A_prev, weight_shape, dZ, stride, pad, convention)
+def weights(
+    A_prev: np.ndarray, weight_shape, dZ: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
+):
+    return trace.weight_trace(A_prev, weight_shape, dZ, stride, pad, convention, dilation, groups)
 
 
 @st.cache_data(**_CACHE)
@@ -71,24 +79,30 @@ def pool(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray | No
 
 
 @st.cache_data(**_CACHE)
-def backward_all(A_prev: np.ndarray, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str) -> dict:
+def backward_all(
+    A_prev: np.ndarray, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
+) -> dict:
     """dA_prev by both forms with the fast code, and the "without the rotation" result, for one example.
 
     ``A_prev (n_H_prev, n_W_prev, n_C_prev)``, ``dZ (n_H, n_W, n_C)`` -> arrays without the batch axis.
     """
     shape = (1, *A_prev.shape)
-    scatter_ = convcore.grad_input_scatter(shape, W, dZ[None], stride, pad, convention)[0]
-    rot = convcore.grad_input_rot180(shape, W, dZ[None], stride, pad, convention)[0]
+    hp = {"stride": stride, "pad": pad, "convention": convention, "dilation": dilation, "groups": groups}
+    scatter_ = convcore.grad_input_scatter(shape, W, dZ[None], hp)[0]
+    rot = convcore.grad_input_rot180(shape, W, dZ[None], hp)[0]
     # The same full correlation, but with the kernel the forward pass correlated left unrotated:
     # rot180 of it is passed in, so grad_input_rot180's own rotation undoes it.
     kernel = convcore.effective_kernel(W, convention)
-    unrotated = convcore.grad_input_rot180(shape, convcore.rot180(kernel), dZ[None], stride, pad, "correlation")[0]
+    unrotated_hp = {**hp, "convention": "correlation"}
+    unrotated = convcore.grad_input_rot180(shape, convcore.rot180(kernel), dZ[None], unrotated_hp)[0]
     return {"scatter": scatter_, "rot180": rot, "unrotated": unrotated}
 
 
 @st.cache_data(**_CACHE)
-def cell_terms(K: np.ndarray, dZ: np.ndarray, stride: int, y: int, x: int, c_in: int) -> list:
-    return trace.input_cell_terms(K, dZ, stride, y, x, c_in)
+def cell_terms(
+    K: np.ndarray, dZ: np.ndarray, stride: int, y: int, x: int, c_in: int, dilation: int = 1, groups: int = 1
+) -> list:
+    return trace.input_cell_terms(K, dZ, stride, y, x, c_in, dilation, groups)
 
 
 # Figures are cached as resources: one object shared by every session, never modified after it is built
@@ -97,33 +111,73 @@ _FIG_CACHE = dict(max_entries=256, show_spinner=False)
 
 
 @st.cache_resource(**_FIG_CACHE)
-def forward_figure(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int, pad: int, convention: str, k: int):
-    return forward_figures.forward_figure(forward(A_prev, W, b, stride, pad, convention), k)
+def forward_figure(
+    A_prev: np.ndarray,
+    W: np.ndarray,
+    b: np.ndarray,
+    stride: int,
+    pad: int,
+    convention: str,
+    k: int,
+    dilation: int = 1,
+    groups: int = 1,
+):
+    return forward_figures.forward_figure(forward(A_prev, W, b, stride, pad, convention, dilation, groups), k)
 
 
 @st.cache_resource(**_FIG_CACHE)
-def output_maps_figure(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int, pad: int, convention: str):
-    return forward_figures.output_maps_figure(forward(A_prev, W, b, stride, pad, convention))
+def output_maps_figure(
+    A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
+):
+    return forward_figures.output_maps_figure(forward(A_prev, W, b, stride, pad, convention, dilation, groups))
 
 
 @st.cache_resource(**_FIG_CACHE)
 def scatter_figure(
-    input_shape: tuple, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str, c_in: int
+    input_shape: tuple,
+    W: np.ndarray,
+    dZ: np.ndarray,
+    stride: int,
+    pad: int,
+    convention: str,
+    c_in: int,
+    dilation: int = 1,
+    groups: int = 1,
 ):
-    return flip_figures.scatter_form_figure(scatter(input_shape, W, dZ, stride, pad, convention), c_in)
+    t = scatter(input_shape, W, dZ, stride, pad, convention, dilation, groups)
+    return flip_figures.scatter_form_figure(t, c_in)
 
 
 @st.cache_resource(**_FIG_CACHE)
-def rot180_figure(input_shape: tuple, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str, c_in: int):
-    return flip_figures.rot180_form_figure(rot180(input_shape, W, dZ, stride, pad, convention), c_in)
+def rot180_figure(
+    input_shape: tuple,
+    W: np.ndarray,
+    dZ: np.ndarray,
+    stride: int,
+    pad: int,
+    convention: str,
+    c_in: int,
+    dilation: int = 1,
+    groups: int = 1,
+):
+    t = rot180(input_shape, W, dZ, stride, pad, convention, dilation, groups)
+    return flip_figures.rot180_form_figure(t, c_in)
 
 
 @st.cache_resource(**_FIG_CACHE)
 def verdict_figure(
-    A_prev: np.ndarray, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str, c_in: int
+    A_prev: np.ndarray,
+    W: np.ndarray,
+    dZ: np.ndarray,
+    stride: int,
+    pad: int,
+    convention: str,
+    c_in: int,
+    dilation: int = 1,
+    groups: int = 1,
 ):
     """dA_prev by both forms, the unrotated result and its difference from the right one, for channel ``c_in``."""
-    res = backward_all(A_prev, W, dZ, stride, pad, convention)
+    res = backward_all(A_prev, W, dZ, stride, pad, convention, dilation, groups)
     return flip_figures.verdict_figure(
         res["scatter"][:, :, c_in], res["rot180"][:, :, c_in], res["unrotated"][:, :, c_in]
     )
@@ -154,10 +208,13 @@ def mistake_figures(key: str, case_name: str) -> list:
 
 
 @st.cache_data(**_CACHE)
-def weight_check(A_prev: np.ndarray, weight_shape: tuple, dZ: np.ndarray, stride: int, pad: int, convention: str):
+def weight_check(
+    A_prev: np.ndarray, weight_shape, dZ: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
+):
     """dW and db with the fast code, for one example: ``A_prev (n_H_prev, n_W_prev, n_C_prev)``,
-    ``dZ (n_H, n_W, n_C)`` -> ``{"dW": (f_H, f_W, n_C_prev, n_C), "db": (n_C,)}``."""
-    dW = convcore.grad_weight(A_prev[None], weight_shape, dZ[None], stride, pad, convention)
+    ``dZ (n_H, n_W, n_C)`` -> ``{"dW": (f_H, f_W, n_C_prev // groups, n_C), "db": (n_C,)}``."""
+    hp = {"stride": stride, "pad": pad, "convention": convention, "dilation": dilation, "groups": groups}
+    dW = convcore.grad_weight(A_prev[None], weight_shape, dZ[None], hp)
     db = convcore.grad_bias(dZ[None]).reshape(-1)  # (1, 1, 1, n_C) -> (n_C,)
     return {"dW": dW, "db": db}
 
@@ -200,9 +257,10 @@ def pool_ties(A_prev: np.ndarray, f: int, stride: int, dA: np.ndarray) -> dict:
 
 @st.cache_resource(**_FIG_CACHE)
 def weight_panels_figure(
-    A_prev: np.ndarray, weight_shape: tuple, dZ: np.ndarray, stride: int, pad: int, convention: str
+    A_prev: np.ndarray, weight_shape, dZ: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
 ):
-    return weights_figures.weight_panels_figure(weights(A_prev, weight_shape, dZ, stride, pad, convention))
+    t = weights(A_prev, weight_shape, dZ, stride, pad, convention, dilation, groups)
+    return weights_figures.weight_panels_figure(t)
 
 
 @st.cache_resource(**_FIG_CACHE)
@@ -215,13 +273,18 @@ def weight_slide_figure(
     convention: str,
     c_in: int,
     c_out: int,
+    dilation: int = 1,
+    groups: int = 1,
 ):
-    return weights_figures.weight_slide_figure(weights(A_prev, weight_shape, dZ, stride, pad, convention), c_in, c_out)
+    t = weights(A_prev, weight_shape, dZ, stride, pad, convention, dilation, groups)
+    return weights_figures.weight_slide_figure(t, c_in, c_out)
 
 
 @st.cache_resource(**_FIG_CACHE)
-def dz_sums_figure(A_prev: np.ndarray, weight_shape: tuple, dZ: np.ndarray, stride: int, pad: int, convention: str):
-    return weights_figures.dz_sums_figure(weights(A_prev, weight_shape, dZ, stride, pad, convention))
+def dz_sums_figure(
+    A_prev: np.ndarray, weight_shape, dZ: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
+):
+    return weights_figures.dz_sums_figure(weights(A_prev, weight_shape, dZ, stride, pad, convention, dilation, groups))
 
 
 @st.cache_resource(**_FIG_CACHE)

@@ -42,6 +42,8 @@ _DEFAULTS = {
     "kernel_text": "1 2\n3 4",
     "stride": 1,
     "pad": 0,
+    "dilation": 1,
+    "groups": "1",
     "conv": "cross-correlation",
     "seed": 0,
 }
@@ -62,6 +64,20 @@ class Config:
     input_preset: str
     kernel_preset: str
     problem: str | None  # why the configuration cannot be computed (None when it can)
+    dilation: int = 1
+    groups: int = 1
+
+    @property
+    def layer(self) -> dict:
+        """The layer's hyper-parameters as keyword arguments of the cached calls: stride, pad, convention,
+        dilation, groups."""
+        return {
+            "stride": self.stride,
+            "pad": self.pad,
+            "convention": self.convention,
+            "dilation": self.dilation,
+            "groups": self.groups,
+        }
 
 
 # Markdown characters escaped with a backslash; an invisible word joiner (U+2060) before "." ":" "@", since
@@ -152,8 +168,27 @@ def shared_controls() -> Config:
             n_C = _num("C_out", "cout", 1, limits.MAX_CHANNELS, "output channels (filters)")
         if kernel_preset in presets.FIXED_KERNELS:
             st.caption(f"{kernel_preset} is a fixed 3x3 kernel.")
+
+        st.subheader("Layer")
+        s1, s2, s3 = st.columns(3)
+        with s1:
+            stride = _num("Stride", "stride", 1, limits.MAX_STRIDE)
+        with s2:
+            pad = _num("Padding", "pad", 0, limits.MAX_PAD)
+        with s3:
+            dilation = _num(
+                "Dilation",
+                "dilation",
+                1,
+                limits.MAX_DILATION,
+                "the kernel's taps sit this many cells apart on the input (1: next to each other); "
+                "the cells in between, the holes, are skipped",
+            )
+        groups = _groups_control(n_C_prev, n_C)
+        cg_in = n_C_prev // groups  # input channels per group: the kernel's third axis
         W = None
         if kernel_preset == "custom":
+            pairs = cg_in * n_C
             blocks = typed_blocks(
                 "kernel_text",
                 "Custom kernel",
@@ -161,27 +196,19 @@ def shared_controls() -> Config:
                 max_cols=limits.MAX_KERNEL,
                 max_blocks=limits.MAX_CHANNELS**2,
                 help="Rows of numbers, one per line. One matrix is used for every channel pair; or give "
-                "C_in x C_out matrices (separated by a blank line or '|'), ordered (c_in 0, c_out 0), "
+                "(C_in / groups) x C_out matrices (separated by a blank line or '|'), ordered (c_in 0, c_out 0), "
                 "(c_in 0, c_out 1), ...",
             )
             if blocks is None:
                 problem = problem or "Type a custom kernel."
-            elif len(blocks) in (1, n_C_prev * n_C):
-                stack = np.stack(blocks if len(blocks) > 1 else blocks * (n_C_prev * n_C), axis=-1)
-                W = stack.reshape(*stack.shape[:2], n_C_prev, n_C)  # (f_H, f_W, C_in*C_out) -> (f_H, f_W, C_in, C_out)
+            elif len(blocks) in (1, pairs):
+                stack = np.stack(blocks if len(blocks) > 1 else blocks * pairs, axis=-1)
+                W = stack.reshape(*stack.shape[:2], cg_in, n_C)  # (f_H, f_W, pairs) -> (f_H, f_W, C_in/g, C_out)
             else:
-                problem = problem or (
-                    f"The custom kernel has {len(blocks)} matrices; give 1 or C_in x C_out = {n_C_prev * n_C}."
-                )
+                what = "C_in x C_out" if groups == 1 else f"(C_in / groups) x C_out = {cg_in} x {n_C}"
+                problem = problem or f"The custom kernel has {len(blocks)} matrices; give 1 or {what} = {pairs}."
         else:
-            W = presets.make_kernel(kernel_preset, f_H, f_W, n_C_prev, n_C, seed)
-
-        st.subheader("Layer")
-        s1, s2 = st.columns(2)
-        with s1:
-            stride = _num("Stride", "stride", 1, limits.MAX_STRIDE)
-        with s2:
-            pad = _num("Padding", "pad", 0, limits.MAX_PAD)
+            W = presets.make_kernel(kernel_preset, f_H, f_W, cg_in, n_C, seed)
         conv_label = st.radio(
             "Forward convention",
             list(CONVENTION_LABELS),
@@ -193,7 +220,7 @@ def shared_controls() -> Config:
         )
         convention = CONVENTION_LABELS[conv_label]
         if problem is None and A_prev is not None and W is not None:
-            problem = _geometry_problem(A_prev.shape, W.shape, pad)
+            problem = _geometry_problem(A_prev.shape, W.shape, pad, dilation)
         share_link()
     n_filters = W.shape[3] if W is not None else n_C
     config = Config(
@@ -207,6 +234,8 @@ def shared_controls() -> Config:
         input_preset=input_preset,
         kernel_preset=kernel_preset,
         problem=problem,
+        dilation=dilation,
+        groups=groups,
     )
     st.session_state["_config"] = config
     return config
@@ -222,14 +251,43 @@ def _hw_channels(c1, c2, c3, custom_in: bool) -> tuple[int, int, int]:
     return n_H, n_W, n_C_prev
 
 
-def _geometry_problem(input_shape, kernel_shape, pad: int) -> str | None:
+def _groups_control(n_C_prev: int, n_C: int) -> int:
+    """A bound selectbox over the group counts that divide both channel counts; 1 without a widget when only 1 does.
+
+    The options are the numbers as text (a bound selectbox writes its displayed label into the URL).
+    """
+    options = [str(g) for g in range(1, n_C_prev + 1) if n_C_prev % g == 0 and n_C % g == 0]
+    if len(options) == 1:
+        return 1
+    choice = st.selectbox(
+        "Groups",
+        options,
+        key="groups",
+        bind="query-params",
+        help="Input channel block k (C_in / groups channels) feeds only output channel block k (C_out / groups "
+        "filters), as PyTorch's groups=. Offered: the numbers that divide both C_in and C_out.",
+    )
+    groups = int(choice)
+    if groups == n_C_prev and groups > 1:
+        st.caption(
+            f"**Depthwise**: groups = C_in = {n_C_prev}, each input channel has its own "
+            f"{'filter' if n_C == n_C_prev else f'{n_C // n_C_prev} filters'}."
+        )
+    elif groups > 1:
+        st.caption(f"{groups} groups of {n_C_prev // groups} input channel(s) and {n_C // groups} filter(s).")
+    return groups
+
+
+def _geometry_problem(input_shape, kernel_shape, pad: int, dilation: int = 1) -> str | None:
     n_H, n_W = input_shape[:2]
     f_H, f_W = kernel_shape[:2]
     for name, n, f in (("height", n_H, f_H), ("width", n_W, f_W)):
-        if f > n + 2 * pad:
+        e = dilation * (f - 1) + 1
+        if e > n + 2 * pad:
+            spans = f"({f})" if dilation == 1 else f"({f} taps at dilation {dilation} span {e} cells)"
             return (
-                f"The kernel {name} ({f}) is larger than the padded input {name} ({n} + 2x{pad} = {n + 2 * pad}). "
-                f"Use a smaller kernel, a larger input, or more padding."
+                f"The kernel {name} {spans} is larger than the padded input {name} ({n} + 2x{pad} = {n + 2 * pad}). "
+                f"Use a smaller kernel{' or dilation' if dilation > 1 else ''}, a larger input, or more padding."
             )
     return None
 

@@ -62,6 +62,7 @@ class Grid:
     zmax: float | None = None
     labels: tuple[str, str] = ("", "")
     text: np.ndarray | None = field(default=None, repr=False)
+    inactive: bool = False  # a moving panel the window does not visit (e.g. an input channel of another group)
 
 
 @dataclass
@@ -108,9 +109,15 @@ def position_grid(k: np.ndarray, title: str, rotated: bool = False) -> Grid:
     return Grid(z=k, title=title, positions=pos[::-1, ::-1] if rotated else pos)
 
 
+def _factor(v: float) -> str:
+    text = fmt(v)
+    return f"({text})" if text.startswith("-") else text
+
+
 def sum_text(a: np.ndarray, b: np.ndarray, max_terms: int = 9) -> str:
-    """``a0·b0 + a1·b1 + ...`` for two same-shape arrays, shortened past ``max_terms`` terms."""
-    terms = [f"{fmt(x)}·{fmt(y)}" for x, y in zip(np.ravel(a), np.ravel(b), strict=True)]
+    """``a0·b0 + a1·(-b1) + ...`` for two same-shape arrays (negative factors in brackets), shortened past
+    ``max_terms`` terms."""
+    terms = [f"{_factor(x)}·{_factor(y)}" for x, y in zip(np.ravel(a), np.ravel(b), strict=True)]
     if len(terms) > max_terms:
         terms = terms[: max_terms - 1] + ["…"] + terms[-1:]
     return " + ".join(terms)
@@ -145,10 +152,13 @@ def _heat_traces(g: Grid, zmax: float) -> list[go.BaseTraceType]:
                 showscale=False,
                 xgap=2,
                 ygap=2,
+                hoverongaps=False,
                 hovertemplate="row %{y}, col %{x}: %{text}<extra></extra>",
                 textfont=dict(size=14),
             )
         )
+        if g.cross is not None and g.cross.any():  # e.g. the holes of a dilated kernel
+            traces.append(_cross_trace(g.cross, "center"))
         return traces
     body = z.copy()
     if g.cross is not None and g.cross_mode == "center":
@@ -191,19 +201,22 @@ def _heat_traces(g: Grid, zmax: float) -> list[go.BaseTraceType]:
             )
         )
     if g.cross is not None and g.cross.any():
-        ys, xs = np.nonzero(g.cross)
-        corner = g.cross_mode == "corner"
-        traces.append(
-            go.Scatter(
-                x=xs + 0.3 if corner else xs,
-                y=ys - 0.3 if corner else ys,
-                mode="markers",
-                marker=dict(symbol="x-thin", size=6 if corner else 9, line=dict(width=1.5, color="#444")),
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
+        traces.append(_cross_trace(g.cross, g.cross_mode))
     return traces
+
+
+def _cross_trace(cross: np.ndarray, mode: str) -> go.Scatter:
+    """A small x on every True cell: in the corner (the number stays) or in the centre (instead of the number)."""
+    ys, xs = np.nonzero(cross)
+    corner = mode == "corner"
+    return go.Scatter(
+        x=xs + 0.3 if corner else xs,
+        y=ys - 0.3 if corner else ys,
+        mode="markers",
+        marker=dict(symbol="x-thin", size=6 if corner else 9, line=dict(width=1.5, color="#444")),
+        hoverinfo="skip",
+        showlegend=False,
+    )
 
 
 def _zmax(grids: list[Grid]) -> float:
@@ -274,12 +287,15 @@ def slide_figure(
     steps: list[Step],
     height: int | None = None,
     window_stride: tuple[int, int] = (1, 1),
+    window_span: tuple[int, int] | None = None,
 ) -> go.Figure:
     """A window sliding over the left panel of every row, a kernel in the middle, the result on the right.
 
     ``panels``: one ``(moving grid, kernel grid or None)`` per row (e.g. one per input channel). Every row's
-    window moves together; the result (top right) gets the highlighted cell. ``window_stride`` draws the
-    window as separate cells ``s`` apart (dW's dilated dZ) instead of one rectangle when it is not (1, 1).
+    window moves together, except on rows whose grid is ``inactive``; the result (top right) gets the highlighted
+    cell. ``window_stride`` draws the window as separate cells ``s`` apart (a dilated kernel's taps, dW's dilated
+    dZ) instead of one rectangle when it is not (1, 1); ``window_span`` ``(rows, cols)`` adds a dashed outline of the
+    whole span, so that the cells between the taps (a dilated kernel's holes) show as skipped.
     """
     n_rows = len(panels)
     has_kernel = any(k is not None for _, k in panels)
@@ -310,16 +326,26 @@ def slide_figure(
     f_H, f_W = window_hw
     s_H, s_W = window_stride
     first = steps[0] if steps else Step(None, None, "")
+    active = [not g.inactive for g, _ in panels]
     for r in range(1, n_rows + 1):
-        fig.add_trace(go.Scatter(**_window_xy(first.window, f_H, f_W, s_H, s_W)), row=r, col=1)
+        window = first.window if active[r - 1] else None
+        fig.add_trace(go.Scatter(**_window_xy(window, f_H, f_W, s_H, s_W)), row=r, col=1)
         overlay.append(len(fig.data) - 1)
     fig.add_trace(go.Scatter(**_cell_xy(first.cell)), row=1, col=n_cols)
     overlay.append(len(fig.data) - 1)
+    if window_span is not None:  # after the windows and the cell: frames list them in this order
+        for r in range(1, n_rows + 1):
+            fig.add_trace(go.Scatter(**_span_xy(first.window if active[r - 1] else None, window_span)), row=r, col=1)
+            overlay.append(len(fig.data) - 1)
     _style_axes(fig, n_rows, n_cols)
     frames = []
+    nowhere = _xy(_window_xy(None, f_H, f_W, s_H, s_W))
     for k, st_ in enumerate(steps):
         win = _xy(_window_xy(st_.window, f_H, f_W, s_H, s_W))
-        data = [win] * n_rows + [_xy(_cell_xy(st_.cell))]
+        data = [win if on else nowhere for on in active] + [_xy(_cell_xy(st_.cell))]
+        if window_span is not None:
+            span = _xy(_span_xy(st_.window, window_span))
+            data += [span if on else nowhere for on in active]
         traces = list(overlay)
         if st_.result_z is not None:
             show = _show_numbers(st_.result_z)
@@ -358,6 +384,22 @@ def _window_xy(window, f_H, f_W, s_H, s_W) -> dict:
     )
 
 
+def _span_xy(window, span: tuple[int, int]) -> dict:
+    """A thin dashed outline of the cells ``[r, r + span_rows) x [c, c + span_cols)`` (no fill)."""
+    if window is None:
+        return dict(x=[], y=[], mode="lines", hoverinfo="skip", showlegend=False)
+    r, c = window
+    h, w = span
+    return dict(
+        x=[c - 0.5, c + w - 0.5, c + w - 0.5, c - 0.5, c - 0.5],
+        y=[r - 0.5, r - 0.5, r + h - 0.5, r + h - 0.5, r - 0.5],
+        mode="lines",
+        line=dict(color=WINDOW, width=1.5, dash="dot"),
+        hoverinfo="skip",
+        showlegend=False,
+    )
+
+
 def _xy(trace: dict) -> dict:
     """What a frame needs to move an overlay: its coordinates (the style stays from the base figure)."""
     return dict(type="scatter", x=trace["x"], y=trace["y"])
@@ -377,11 +419,14 @@ def scatter_figure(
     window_hw: tuple[int, int],
     height: int = 460,
     contribution_title: str = "contribution W · dZ[h, w]",
+    window_stride: tuple[int, int] = (1, 1),
+    window_span: tuple[int, int] | None = None,
 ) -> go.Figure:
     """The scatter form: the current dZ cell (left), its contribution ``W * dZ[h, w]`` (middle) and the running
     ``dA_prev_pad`` with the window being added to (right). Frames may carry the contribution (``extra_z[0]``)
     and the running total (``result_z``) when the figure stays small enough. Pooling's backward pass uses the
-    same picture with its own rule as ``contribution_title``."""
+    same picture with its own rule as ``contribution_title``. ``window_stride``: the window on the running total
+    drawn as its taps, that far apart (a dilated kernel), inside a dashed outline of ``window_span`` cells."""
     fig = make_subplots(
         rows=1,
         cols=3,
@@ -416,13 +461,19 @@ def scatter_figure(
     fig.update_yaxes(range=[contribution_shape[0] - 0.5, -0.5], row=1, col=2)
     run_trace = _add_grid(fig, running, zmax_run, 1, 3)
     f_H, f_W = window_hw
+    s_H, s_W = window_stride
     fig.add_trace(go.Scatter(**_cell_xy(first.cell)), row=1, col=1)
-    fig.add_trace(go.Scatter(**_window_xy(first.window, f_H, f_W, 1, 1)), row=1, col=3)
+    fig.add_trace(go.Scatter(**_window_xy(first.window, f_H, f_W, s_H, s_W)), row=1, col=3)
     overlay = [len(fig.data) - 2, len(fig.data) - 1]
+    if window_span is not None:
+        fig.add_trace(go.Scatter(**_span_xy(first.window, window_span)), row=1, col=3)
+        overlay.append(len(fig.data) - 1)
     _style_axes(fig, 1, 3)
     frames = []
     for k, st_ in enumerate(steps):
-        data = [_xy(_cell_xy(st_.cell)), _xy(_window_xy(st_.window, f_H, f_W, 1, 1))]
+        data = [_xy(_cell_xy(st_.cell)), _xy(_window_xy(st_.window, f_H, f_W, s_H, s_W))]
+        if window_span is not None:
+            data.append(_xy(_span_xy(st_.window, window_span)))
         traces = list(overlay)
         if st_.extra_z is not None:
             c = st_.extra_z[0]

@@ -15,28 +15,37 @@ from convcore.trace import Rot180Trace, ScatterTrace
 from . import limits
 from .figures import Grid, Step, fmt, grids_figure, pad_mask, position_grid, scatter_figure, slide_figure, sum_text
 
-__all__ = ["scatter_form_figure", "rot180_form_figure", "verdict_figure"]
+__all__ = ["scatter_form_figure", "rot180_form_figure", "verdict_figure", "scatter_steps", "rot180_steps"]
 
 
 def scatter_form_figure(t: ScatterTrace, c_in: int = 0) -> go.Figure:
-    """Scatter form for input channel ``c_in``: each dZ cell adds ``Σ_c W[:, :, c_in, c] · dZ[h, w, c]`` to its
-    window. The running total is animated while the figure stays small (see :data:`ui.limits.MAX_RUNNING_CELLS`)."""
+    """Scatter form for input channel ``c_in``: each dZ cell adds ``Σ_c W[:, :, c_in', c] · dZ[h, w, c]`` (the filters
+    ``c`` of ``c_in``'s group) to its window's taps. The running total is animated while the figure stays small (see
+    :data:`ui.limits.MAX_RUNNING_CELLS`)."""
     n_H, n_W, n_C = t.dZ.shape
     H_p, W_p = t.dA_pad.shape[:2]
     f_H, f_W = t.K.shape[:2]
-    steps_hw = t.steps[: limits.MAX_FRAMES]
+    d = t.dilation
+    filters = t.out_channels(c_in)
+    i = c_in - t.in_channels(filters.start).start  # c_in's index inside its group: W's third axis
+    steps_hw = t.steps[: scatter_steps(t)]
     animate_total = len(steps_hw) * H_p * W_p <= limits.MAX_RUNNING_CELLS
     running = np.zeros((H_p, W_p))
     steps = []
+    taps = "" if d == 1 else f":{d}"
     for h, w in steps_hw:
         r0, r1, c0, c1 = t.window(h, w)
         contrib = t.contributions[h, w, :, :, c_in]
         running = running.copy()
-        running[r0:r1, c0:c1] += contrib
-        if n_C == 1:
-            eq = f"dA_prev_pad[{r0}:{r1}, {c0}:{c1}] += W · dZ[{h}, {w}] = W · {fmt(t.dZ[h, w, 0])}"
+        running[r0:r1:d, c0:c1:d] += contrib
+        target = f"dA_prev_pad[{r0}:{r1}{taps}, {c0}:{c1}{taps}" + (f", {c_in}]" if t.n_C_prev > 1 else "]")
+        if len(filters) == 1:
+            wname = "W" if t.n_C_prev * n_C == 1 else f"W[:, :, {i}, {filters.start}]"
+            eq = f"{target} += {wname} · dZ[{h}, {w}{'' if n_C == 1 else f', {filters.start}'}]"
+            eq += f" = {wname} · {fmt(t.dZ[h, w, filters.start])}"
         else:
-            eq = f"dA_prev_pad[{r0}:{r1}, {c0}:{c1}, {c_in}] += Σ_c W[:, :, {c_in}, c] · dZ[{h}, {w}, c]"
+            over = "c" if len(filters) == n_C else f"c = {filters.start}..{filters.stop - 1}"
+            eq = f"{target} += Σ_{over} W[:, :, {i}, c] · dZ[{h}, {w}, c]"
         steps.append(
             Step(
                 window=(r0, c0),
@@ -53,43 +62,84 @@ def scatter_form_figure(t: ScatterTrace, c_in: int = 0) -> go.Figure:
         pad=pad_mask((H_p, W_p), t.pad),
         zmax=zmax,
     )
-    dz_title = "dZ" if n_C == 1 else "dZ (all output channels reach each window)"
-    dz = Grid(z=t.dZ[:, :, 0] if n_C == 1 else t.dZ.sum(axis=2), title=dz_title if n_C == 1 else "Σ_c dZ[:, :, c]")
-    return scatter_figure(dz, (f_H, f_W), run_grid, steps, (f_H, f_W))
+    if len(filters) == 1:
+        dz = Grid(z=t.dZ[:, :, filters.start], title="dZ" if n_C == 1 else f"dZ[:, :, {filters.start}]")
+    else:
+        which = "c" if len(filters) == n_C else f"c = {filters.start}..{filters.stop - 1}"
+        dz = Grid(z=t.dZ[:, :, filters].sum(axis=2), title=f"Σ_{which} dZ[:, :, c]")
+    span = (d * (f_H - 1) + 1, d * (f_W - 1) + 1) if d > 1 else None
+    return scatter_figure(dz, (f_H, f_W), run_grid, steps, (f_H, f_W), window_stride=(d, d), window_span=span)
 
 
 def rot180_form_figure(t: Rot180Trace, c_in: int = 0) -> go.Figure:
-    """Rot180 form for input channel ``c_in``: one row per output channel (dZ_full[c] and rot180(W)[:, :, c, c_in]);
-    the window slides over dZ_full and each padded-input cell gets ``Σ window · rot180(W)``."""
+    """Rot180 form for input channel ``c_in``: one row per filter of ``c_in``'s group (dZ_full[c] and the rotated
+    kernel slice that meets it); the window slides over dZ_full and each padded-input cell gets
+    ``Σ window · rot180(W)``. With dilation the rotated kernel is drawn dilated, its holes crossed: rot180 of the
+    dilated kernel keeps them, and the window reads dZ_full at its taps only."""
     n_C = t.dZ.shape[2]
     H_p, W_p = t.dA_pad.shape[:2]
     f_H, f_W = t.W_rot.shape[:2]
+    d = t.dilation
+    filters = t.out_channels(c_in)
+    i = c_in % t.group_in  # c_in's index inside its group: W's third axis
+    kernel_name = "rot180(W)" if d == 1 else "rot180(dilated W)"
     panels = []
-    for c in range(n_C):
+    for j, c in enumerate(filters):
         ch = f"[:, :, {c}]" if n_C > 1 else ""
-        panels.append(
-            (
-                Grid(
-                    z=t.dZ_full[:, :, c],
-                    title=f"dZ dilated and padded{ch}",
-                    pad=t.is_full_padding,
-                    cross=t.is_dilation_zero,
-                    cross_mode="center",
-                ),
-                position_grid(t.W_rot[:, :, c, c_in], f"rot180(W)[:, :, {c_in}, {c}]", rotated=True),
-            )
+        dz_panel = Grid(
+            z=t.dZ_full[:, :, c],
+            title=f"dZ dilated and padded{ch}",
+            pad=t.is_full_padding,
+            cross=t.is_dilation_zero,
+            cross_mode="center",
         )
+        name = f"{kernel_name}[:, :, {i}, {c}]"  # named by W's own indices: input channel i of the group, filter c
+        if d == 1:
+            kernel_panel = position_grid(t.W_rot[:, :, j, c_in], name, rotated=True)
+        else:
+            kernel_panel = _dilated_position_grid(t, j, c_in, name)
+        panels.append((dz_panel, kernel_panel))
     result = Grid(z=t.dA_pad[:, :, c_in], title="dA_prev_pad = Σ window · rot180(W)", pad=pad_mask((H_p, W_p), t.pad))
     steps = []
-    for y, x in t.steps[: limits.MAX_FRAMES]:
-        win = t.dZ_full[y : y + f_H, x : x + f_W, :]
-        if n_C == 1:
-            body = sum_text(win[:, :, 0], t.W_rot[:, :, 0, c_in])
+    e_H, e_W = t.W_rot_dilated.shape[:2]
+    for y, x in t.steps[: rot180_steps(t, c_in)]:
+        win = t.dZ_full[y : y + e_H : d, x : x + e_W : d, :]  # the taps of the window, (f_H, f_W, n_C)
+        if len(filters) == 1:
+            body = sum_text(win[:, :, filters.start], t.W_rot[:, :, 0, c_in])
         else:
-            body = " + ".join(fmt(np.sum(win[:, :, c] * t.W_rot[:, :, c, c_in])) for c in range(n_C))
+            body = " + ".join(fmt(np.sum(win[:, :, c] * t.W_rot[:, :, j, c_in])) for j, c in enumerate(filters))
         title = f"dA_prev_pad[{y}, {x}] = {body} = <b>{fmt(t.dA_pad[y, x, c_in])}</b>"
         steps.append(Step(window=(y, x), cell=(y, x), title=title))
-    return slide_figure(panels, result, (f_H, f_W), steps)
+    return slide_figure(
+        panels, result, (f_H, f_W), steps, window_stride=(d, d), window_span=(e_H, e_W) if d > 1 else None
+    )
+
+
+def _dilated_position_grid(t: Rot180Trace, j: int, c_in: int, title: str) -> Grid:
+    """The rotated kernel written out dilated, ``(e_H, e_W)``: each tap coloured by its forward position (so the
+    colours run in reverse), the holes blank and crossed."""
+    f_H, f_W = t.W_rot.shape[:2]
+    d = t.dilation
+    pos = np.full(t.is_hole.shape, np.nan)
+    pos[::d, ::d] = np.arange(f_H * f_W).reshape(f_H, f_W)[::-1, ::-1]
+    text = np.full(t.is_hole.shape, "", dtype=object)
+    text[::d, ::d] = np.vectorize(fmt, otypes=[object])(t.W_rot[:, :, j, c_in])
+    return Grid(z=t.W_rot_dilated[:, :, j, c_in], title=title, positions=pos, cross=t.is_hole, text=text)
+
+
+def scatter_steps(t: ScatterTrace) -> int:
+    """How many of the dZ cells the scatter animation steps through (see :func:`ui.limits.animated_steps`)."""
+    f_H, f_W = t.K.shape[:2]
+    taps = 1 if t.dilation == 1 else f_H * f_W
+    return limits.animated_steps(len(t.steps), limits.overlay_numbers(1, taps, int(t.dilation > 1)))
+
+
+def rot180_steps(t: Rot180Trace, c_in: int = 0) -> int:
+    """How many of the padded-input cells the rot180 animation of channel ``c_in`` steps through."""
+    f_H, f_W = t.W_rot.shape[:2]
+    taps = 1 if t.dilation == 1 else f_H * f_W
+    rows = len(t.out_channels(c_in))
+    return limits.animated_steps(len(t.steps), limits.overlay_numbers(rows, taps, rows * int(t.dilation > 1)))
 
 
 def verdict_figure(scatter: np.ndarray, rot: np.ndarray, unrotated: np.ndarray) -> go.Figure:

@@ -2,8 +2,9 @@
 
 A layer is described by plain arguments, the same for every function here, so that every cache key covers
 the whole configuration: ``ndim`` (1 or 2), ``in_shape`` (``(n,)`` or ``(H, W)``), ``k_shape`` (``(k,)`` or
-``(kH, kW)``), ``stride``, ``pad``, ``n_c_in``, ``n_c_out`` (1 in 1D), ``convention`` and ``names``
-(``"seed"`` or ``"indexed"``; always ``"indexed"`` in 2D). :class:`Layer` bundles them;
+``(kH, kW)``), ``stride``, ``pad``, ``n_c_in``, ``n_c_out`` (1 in 1D), ``convention``, ``names``
+(``"seed"`` or ``"indexed"``; always ``"indexed"`` in 2D), ``dilation`` and ``groups`` (1 in 1D). :class:`Layer`
+bundles them;
 ``layer.key`` is the tuple the cached functions take.
 
 Derivations and their LaTeX are cached with ``st.cache_resource``: a :class:`convcore.symbolic.Derivation` is
@@ -68,6 +69,8 @@ class Layer:
     n_c_out: int = 1
     convention: str = "correlation"
     names: str = "indexed"
+    dilation: int = 1
+    groups: int = 1
 
     @property
     def key(self) -> tuple:
@@ -82,6 +85,8 @@ class Layer:
             self.n_c_out,
             self.convention,
             self.names,
+            self.dilation,
+            self.groups,
         )
 
     def describe(self) -> str:
@@ -89,17 +94,25 @@ class Layer:
         size = "x".join(str(n) for n in self.in_shape)
         kern = "x".join(str(n) for n in self.k_shape)
         text = f"input {size}, kernel {kern}, stride {self.stride}, pad {self.pad}"
+        if self.dilation > 1:
+            text += f", dilation {self.dilation}"
         if self.ndim == 2:
             text += f", {self.n_c_in} -> {self.n_c_out} channel{'s' if self.n_c_in * self.n_c_out > 1 else ''}"
+        if self.groups > 1:
+            text += f", {self.groups} groups" + (" (depthwise)" if self.groups == self.n_c_in else "")
         return text
 
 
 @st.cache_resource(**_CACHE)
-def derivation(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names) -> Derivation:
+def derivation(
+    ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, dilation, groups
+) -> Derivation:
     """:func:`convcore.symbolic.conv1d_derivation` or ``conv2d_derivation``; raises ``ValueError`` past the limits."""
     if ndim == 1:
-        return symbolic.conv1d_derivation(in_shape[0], k_shape[0], stride, pad, convention, names)
-    return symbolic.conv2d_derivation(tuple(in_shape), tuple(k_shape), stride, pad, n_c_in, n_c_out, convention)
+        return symbolic.conv1d_derivation(in_shape[0], k_shape[0], stride, pad, convention, names, dilation)
+    return symbolic.conv2d_derivation(
+        tuple(in_shape), tuple(k_shape), stride, pad, n_c_in, n_c_out, convention, dilation, groups
+    )
 
 
 @dataclass(frozen=True)
@@ -158,9 +171,9 @@ def _short(line: str) -> str:
 
 
 @st.cache_resource(**_CACHE)
-def latex_view(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names) -> LatexView:
+def latex_view(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, dilation, groups) -> LatexView:
     """The LaTeX of one derivation, built once per layer (about a second for the largest allowed case)."""
-    r = derivation(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names)
+    r = derivation(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, dilation, groups)
     full = r.latex_full_form(True)
 
     def unhat(lines):  # without the flip: \bar{w}, the kernel as the forward pass multiplied it, not reversed
@@ -217,14 +230,16 @@ def _row(cells) -> str:
 
 
 @st.cache_resource(**_CACHE)
-def jacobian_view(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, col: int) -> dict:
+def jacobian_view(
+    ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, dilation, groups, col: int
+) -> dict:
     """Input ``col``'s column of the Jacobian (row-major index) and the chain rule that sums over it.
 
     Returns ``{"column", "chain"}``: ``column`` is ``dz/dx[col]`` shaped like ``z``
     (:meth:`Derivation.latex_jacobian_column`); ``chain`` is ``dE/dx[col] = sum over outputs of delta *
     dz/dx[col]``, written in 1D as the row ``delta`` times that column (the seed's ``dE/dc = dE/dQ^T dQ/dc``).
     """
-    r = derivation(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names)
+    r = derivation(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, dilation, groups)
     names_of = dict(r.symbol_latex)
     name = names_of[_flat(r.x)[col]]
     index = np.unravel_index(col, r.x.shape)
@@ -261,14 +276,26 @@ def jacobian_view(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convent
 
 @st.cache_resource(**_CACHE)
 def jacobian_table(
-    ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, col: int, transpose: bool
+    ndim,
+    in_shape,
+    k_shape,
+    stride,
+    pad,
+    n_c_in,
+    n_c_out,
+    convention,
+    names,
+    dilation,
+    groups,
+    col: int,
+    transpose: bool,
 ) -> str:
     """The Jacobian as a labelled ``array``, input ``col``'s column highlighted.
 
     Rows are the outputs and columns the inputs (both row-major; headers are their names); ``transpose``
     puts the inputs in rows (one row per input's column of the Jacobian), for layers with many inputs.
     """
-    r = derivation(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names)
+    r = derivation(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, dilation, groups)
     names_of = dict(r.symbol_latex)
     inputs = [names_of[s] for s in _flat(r.x)]
 
@@ -295,7 +322,21 @@ def jacobian_table(
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def numeric_check(
-    ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, x: np.ndarray, w, dz, col: int
+    ndim,
+    in_shape,
+    k_shape,
+    stride,
+    pad,
+    n_c_in,
+    n_c_out,
+    convention,
+    names,
+    dilation,
+    groups,
+    x: np.ndarray,
+    w,
+    dz,
+    col: int,
 ) -> dict:
     """The symbolic gradients at numbers beside convcore's, for ``x``, ``w``, ``dz`` shaped like the derivation's.
 
@@ -306,13 +347,14 @@ def numeric_check(
     correlation, ``dE/dx = g y + h x = 2 \\cdot 3 + (-1) \\cdot 4 = 2``; ``dx_entry`` that value (SymPy's
     expression evaluated at the numbers) and ``dx_convcore_entry`` convcore's scatter form at the same input.
     """
-    key = (ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names)
+    key = (ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, dilation, groups)
     r = derivation(*key)
     differences = symbolic.compare_with_convcore(r, x, w, dz)
     if ndim == 1:
-        dx_convcore = convcore.conv1d_grad_input_scatter(x.shape[0], w, dz, stride, pad, convention)
+        dx_convcore = convcore.conv1d_grad_input_scatter(x.shape[0], w, dz, stride, pad, convention, dilation)
     else:
-        dx_convcore = convcore.grad_input_scatter((1, *x.shape), w, dz[None], stride, pad, convention)[0]
+        hp = {"stride": stride, "pad": pad, "convention": convention, "dilation": dilation, "groups": groups}
+        dx_convcore = convcore.grad_input_scatter((1, *x.shape), w, dz[None], hp)[0]
     values = {}
     for arr, nums in ((r.x, x), (r.w, w), (r.dz, dz)):
         values.update(zip(_flat(arr), np.asarray(nums, dtype=float).reshape(-1), strict=True))
@@ -346,13 +388,19 @@ def sidebar_layer(config: Config) -> tuple[Layer | None, str]:
         ("kernel width", kW, LIMITS["k_2d"]),
         ("stride", config.stride, LIMITS["stride"]),
         ("padding", config.pad, LIMITS["pad"]),
+        ("dilation", config.dilation, LIMITS["dilation"]),
     ):
         if value > limit:
             past.append(f"{what} {value} > {limit}")
+    g = config.groups
+    if g > 1 and max(c_in, c_out) > LIMITS["channels"]:  # taking the first channels would break the groups apart
+        past.append(f"{g} groups over {c_in} -> {c_out} channels > {LIMITS['channels']}")
     if past:
         return None, "the sidebar's layer is past the symbolic limits (" + ", ".join(past) + ")"
     n_in, n_out = min(c_in, LIMITS["channels"]), min(c_out, LIMITS["channels"])
-    layer = Layer(2, (H, W), (kH, kW), config.stride, config.pad, n_in, n_out, config.convention, "indexed")
+    layer = Layer(
+        2, (H, W), (kH, kW), config.stride, config.pad, n_in, n_out, config.convention, "indexed", config.dilation, g
+    )
     note = "the sidebar's layer"
     if (n_in, n_out) != (c_in, c_out):
         note += f" (its first {n_in} input and {n_out} output channels: SymPy stops at {LIMITS['channels']})"
@@ -388,9 +436,10 @@ def check_numbers(config: Config, layer: Layer, out_shape: tuple, use_sidebar: b
         x_shape, w_shape = (n,), (k,)
     else:
         (H, W), (kH, kW), c_in, c_out = layer.in_shape, layer.k_shape, layer.n_c_in, layer.n_c_out
+        cg = c_in // layer.groups  # the kernel's third axis: input channels per group
         dz = presets.make_dz("random integers", out_shape[0], out_shape[1], c_out, seed)
         fits = A.shape[0] >= H and A.shape[1] >= W and A.shape[2] >= c_in
-        fits = fits and K.shape[0] >= kH and K.shape[1] >= kW and K.shape[2] >= c_in and K.shape[3] >= c_out
+        fits = fits and K.shape[0] >= kH and K.shape[1] >= kW and K.shape[2] >= cg and K.shape[3] >= c_out
         need = f"an input of at least {H}x{W}x{c_in} and a kernel of at least {kH}x{kW} with {c_in} -> {c_out} channels"
         have = (
             f"the sidebar's are {'x'.join(map(str, A.shape))} and {K.shape[0]}x{K.shape[1]} with "
@@ -403,8 +452,8 @@ def check_numbers(config: Config, layer: Layer, out_shape: tuple, use_sidebar: b
             )
             if A.shape[2] > c_in or K.shape[3] > c_out:
                 where += f" (first {c_in} input and {c_out} output channels)"
-            return A[:H, :W, :c_in], K[:kH, :kW, :c_in, :c_out], dz, where, None
-        x_shape, w_shape = (H, W, c_in), (kH, kW, c_in, c_out)
+            return A[:H, :W, :c_in], K[:kH, :kW, :cg, :c_out], dz, where, None
+        x_shape, w_shape = (H, W, c_in), (kH, kW, cg, c_out)
     why_not = None
     if use_sidebar:
         why_not = (

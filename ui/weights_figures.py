@@ -29,16 +29,21 @@ def _products(a: np.ndarray, b: np.ndarray, max_terms: int = 8) -> str:
 
 
 def weight_panels_figure(t: WeightTrace) -> go.Figure:
-    """dW as a grid of panels: row ``c_in``, column ``c_out``, panel ``dW[:, :, c_in, c_out] (f_H, f_W)``,
-    one colour scale for all (so the panels compare)."""
-    n_C_prev, n_C = t.dW.shape[2:]
-    grids = [
-        Grid(z=t.dW[:, :, ci, co], title=f"dW[:, :, {ci}, {co}]: A ch {ci} ⋆ dZ ch {co}")
-        for ci in range(n_C_prev)
-        for co in range(n_C)
-    ]
-    per_row = {1: 340, 2: 320}.get(n_C, 300)  # narrower panels need less height
-    return lift_titles(grids_figure(grids, cols=n_C, height=per_row * n_C_prev + 40))
+    """dW as a grid of panels, one per ``(c_in, c_out)`` pair that meets: row ``c_in``, panel
+    ``dW[:, :, c_in', c_out] (f_H, f_W)`` (``c_in'`` the channel's index in its group), one colour scale for all (so
+    the panels compare). Without groups every pair meets (``C_in x C_out`` panels, one column per filter); with
+    groups only the in-group pairs exist, ``C_out / g`` panels a row."""
+    pairs = t.pairs
+    cols = t.group_out
+    rows = len(pairs) // cols
+
+    def title(ci: int, co: int) -> str:
+        index = f"dW[:, :, {t.kernel_channel(ci)}, {co}]"
+        return f"{index}: A ch {ci} ⋆ dZ ch {co}"
+
+    grids = [Grid(z=t.dW[:, :, t.kernel_channel(ci), co], title=title(ci, co)) for ci, co in pairs]
+    per_row = {1: 340, 2: 320}.get(cols, 300)  # narrower panels need less height
+    return lift_titles(grids_figure(grids, cols=cols, height=per_row * rows + 40))
 
 
 def _touched(t: WeightTrace) -> np.ndarray:
@@ -52,11 +57,13 @@ def _touched(t: WeightTrace) -> np.ndarray:
 
 def weight_slide_figure(t: WeightTrace, c_in: int = 0, c_out: int = 0) -> go.Figure:
     """dZ channel ``c_out`` (dilated by the stride) sliding over the padded input channel ``c_in`` as if it were
-    the kernel, one frame per kernel offset ``(u, v)``; the result is the correlation ``dK[:, :, c_in, c_out]``
-    (``dW`` itself under the ``"correlation"`` convention)."""
-    s = t.stride
+    the kernel, one frame per kernel tap ``(u, v)``, placed at ``(d u, d v)`` (the forward dilation: consecutive taps
+    read the input ``d`` apart); the result is the correlation ``dK[:, :, c_in', c_out]`` (``dW`` itself under the
+    ``"correlation"`` convention). The pair must meet (same group)."""
+    s, d = t.stride, t.dilation
     n_H, n_W = t.dZ.shape[:2]
     H_p, W_p = t.A_pad.shape[:2]
+    i = t.kernel_channel(c_in)
     dilated = t.dZ_dilated[:, :, c_out]
     inserted = np.ones(dilated.shape, dtype=bool)
     inserted[::s, ::s] = False  # the zeros the stride put between dZ's entries
@@ -78,18 +85,19 @@ def weight_slide_figure(t: WeightTrace, c_in: int = 0, c_out: int = 0) -> go.Fig
         )
     ]
     name = "dW" if t.convention == "correlation" else "dK"
-    result_title = f"{name}[:, :, {c_in}, {c_out}]" + (" (dW = rot180 of it)" if name == "dK" else "")
-    result = Grid(z=t.dK[:, :, c_in, c_out], title=result_title)
+    result_title = f"{name}[:, :, {i}, {c_out}]" + (" (dW = rot180 of it)" if name == "dK" else "")
+    result = Grid(z=t.dK[:, :, i, c_out], title=result_title)
     steps = []
     for u, v in t.steps:
         rows, cols = t.positions(u, v)
         patch = t.A_pad[np.ix_(rows, cols, [c_in])][:, :, 0]  # (n_H, n_W): the input cells under dZ's entries
         body = _products(patch, t.dZ[:, :, c_out])
+        at = (f"{u}", f"{v}") if d == 1 else (f"{d}·{u}", f"{d}·{v}")
         title = (
-            f"{name}[{u}, {v}] = Σ A_pad[{u} + {s}·h, {v} + {s}·w] · dZ[h, w] = {body} = "
-            f"<b>{fmt(t.dK[u, v, c_in, c_out])}</b>"
+            f"{name}[{u}, {v}] = Σ A_pad[{at[0]} + {s}·h, {at[1]} + {s}·w] · dZ[h, w] = {body} = "
+            f"<b>{fmt(t.dK[u, v, i, c_out])}</b>"
         )
-        steps.append(Step(window=(u, v), cell=(u, v), title=title))
+        steps.append(Step(window=(d * u, d * v), cell=(u, v), title=title))
     height = min(900, max(450, 200 + 32 * H_p))  # about 30 px a cell for the padded input
     return lift_titles(slide_figure(panels, result, (n_H, n_W), steps, height=height, window_stride=(s, s)))
 

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from convcore.export import numpy_torch_script
-from ui import compute, presets
+from ui import compute, flip_figures, presets
 from ui.controls import current_config, require_valid
 from ui.figures import fmt
 from ui.widgets import dz_control, figure_download, index_select
@@ -19,39 +19,73 @@ st.markdown(
 require_valid(config)
 
 A, W, s, p, conv = config.A_prev, config.W, config.stride, config.pad, config.convention
-fwd = compute.forward(A, W, config.b, s, p, conv)
+d, g = config.dilation, config.groups
+fwd = compute.forward(A, W, config.b, s, p, conv, d, g)
 n_H, n_W, n_C = fwd.Z.shape
 n_C_prev = A.shape[2]
 dZ = dz_control(n_H, n_W, n_C, config.seed)
 c_in = index_select("Input channel shown", n_C_prev, "cin_shown")
 
-sc = compute.scatter(A.shape, W, dZ, s, p, conv)
-rt = compute.rot180(A.shape, W, dZ, s, p, conv)
-res = compute.backward_all(A, W, dZ, s, p, conv)
+sc = compute.scatter(A.shape, W, dZ, s, p, conv, d, g)
+rt = compute.rot180(A.shape, W, dZ, s, p, conv, d, g)
+res = compute.backward_all(A, W, dZ, s, p, conv, d, g)
 
 st.subheader("1. Scatter form (the course's loop)")
 st.markdown(
     "For each dZ cell, in the order of the course's loops: `dA_prev_pad[window] += W * dZ[h, w]`, then crop the "
     "padding. The kernel is used as it is: **no flip**."
 )
-fig_sc = compute.scatter_figure(A.shape, W, dZ, s, p, conv, c_in)
+fig_sc = compute.scatter_figure(A.shape, W, dZ, s, p, conv, c_in, d, g)
 st.plotly_chart(fig_sc, width="stretch", key="scatter_anim")
+if (shown := flip_figures.scatter_steps(sc)) < len(sc.steps):
+    st.caption(
+        f"The animation steps through the first {shown} of the {len(sc.steps)} dZ cells; the verdict is complete."
+    )
+if d > 1:
+    st.caption(
+        f"Dilation {d}: each window's taps sit {d} apart, so the kernel is stamped with holes (the outlined cells); "
+        "the cells in between get nothing from this window."
+    )
+if g > 1:
+    filters = sc.out_channels(c_in)
+    st.caption(
+        f"Groups = {g}: input channel {c_in} is read only by the filters of its group "
+        f"({', '.join(map(str, filters))}), so only their dZ channels reach it."
+    )
 
 st.subheader("2. Rot180 form (full correlation)")
 kernel_word = (
     "rot180(W)" if conv == "correlation" else "rot180(rot180(W)) = W, since the forward pass already rotated it"
 )
 st.markdown(
-    f"dZ is dilated by the stride (crossed cells are the inserted zeros) and padded by f - 1 (grey), then correlated "
+    f"dZ is dilated by the stride (crossed cells are the inserted zeros) and padded by "
+    f"{'f - 1' if d == 1 else 'the dilated extent minus one, d·(f - 1)'} (grey), then correlated "
     f"with **{kernel_word}**; crop the padding. Each weight keeps its colour from the forward page: here the colours "
     "run in **reverse order**. That is the flip."
 )
-fig_rt = compute.rot180_figure(A.shape, W, dZ, s, p, conv, c_in)
+if d > 1:
+    st.markdown(
+        f"**Dilation {d}: the rotated kernel keeps its holes.** Rotating the dilated kernel 180 degrees moves each "
+        f"tap, not the holes between them, so the full correlation still reads dZ_full at cells {d} apart (padded by "
+        f"the dilated extent minus one, {rt.offset[0]} here); the kernel panel is drawn dilated, its holes crossed."
+    )
+fig_rt = compute.rot180_figure(A.shape, W, dZ, s, p, conv, c_in, d, g)
 st.plotly_chart(fig_rt, width="stretch", key="rot180_anim")
-if n_C > 1:
+if (shown := flip_figures.rot180_steps(rt, c_in)) < len(rt.steps):
+    st.caption(
+        f"The animation steps through the first {shown} of the {len(rt.steps)} cells (so many taps would make the "
+        "page slow to load); the verdict below compares every cell."
+    )
+if n_C > 1 and g == 1:
     st.caption(
         f"{n_C} output channels: dA_prev[..., c_in] sums over c_out. In the rot180 form the kernel's channel axes "
         f"are swapped, W_rot[:, :, c_out, c_in], one row per output channel on the right."
+    )
+elif g > 1:
+    st.caption(
+        f"Groups = {g}: the channel swap happens inside each group (the full C_in x C_out channel matrix is "
+        f"block-diagonal), so dA_prev[..., {c_in}] sums over the {len(rt.out_channels(c_in))} filter(s) of its group "
+        "only, one row each on the right."
     )
 
 st.subheader("The verdict")
@@ -69,7 +103,7 @@ else:
     st.error(
         f"The two forms differ by {diff_forms:.3g}: this is a bug, please report it.", icon=":material/bug_report:"
     )
-fig_v = compute.verdict_figure(A, W, dZ, s, p, conv, c_in)
+fig_v = compute.verdict_figure(A, W, dZ, s, p, conv, c_in, d, g)
 st.plotly_chart(fig_v, width="stretch", key="verdict")
 if presets.is_rot180_symmetric(fwd.K):
     st.info(
@@ -90,18 +124,21 @@ with a:
     y = st.number_input("padded row", 0, H_p - 1, min(p + 1, H_p - 1), key="cell_y", bind="query-params")
 with b_:
     x = st.number_input("padded col", 0, W_p - 1, min(p + 1, W_p - 1), key="cell_x", bind="query-params")
-terms = compute.cell_terms(fwd.K, dZ, s, int(y), int(x), c_in)
+terms = compute.cell_terms(fwd.K, dZ, s, int(y), int(x), c_in, d, g)
 where = (
     "a padding cell (cropped away)"
     if not (p <= y < H_p - p and p <= x < W_p - p)
     else (f"input cell ({int(y) - p}, {int(x) - p})")
 )
 if not terms:
-    st.markdown(f"Padded cell ({int(y)}, {int(x)}) is {where}: no window covers it, so its gradient is 0.")
+    why = "no window covers it" if d == 1 else "no window's tap lands on it (it falls in the holes)"
+    st.markdown(f"Padded cell ({int(y)}, {int(x)}) is {where}: {why}, so its gradient is 0.")
 else:
+    tap = "" if d == 1 else f" (a tap at s·h + {d}·u = row)"
     st.markdown(
-        f"Padded cell ({int(y)}, {int(x)}), {where}, channel {c_in}: the windows that covered it, in the order of the "
-        "dZ cells. As h and w grow, the kernel index (u, v) **falls**: read in input order, the kernel runs backwards."
+        f"Padded cell ({int(y)}, {int(x)}), {where}, channel {c_in}: the windows that covered it{tap}, in the order of "
+        "the dZ cells. As h and w grow, the kernel index (u, v) **falls**: read in input order, the kernel runs "
+        "backwards."
     )
     table = pd.DataFrame(
         [
@@ -131,7 +168,7 @@ with d1:
         icon=":material/code:",
         key="dl_script",
         on_click="ignore",
-        data=lambda: numpy_torch_script(A, W, config.b, dZ, s, p, conv),
+        data=lambda: numpy_torch_script(A, W, config.b, dZ, s, p, conv, dilation=d, groups=g),
         file_name="conv_gradients.py",
         mime="text/x-python",
     )

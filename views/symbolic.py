@@ -10,7 +10,7 @@ from ui.controls import CONVENTION_LABELS, current_config
 MAX_TABLE_COLS = 24  # the whole Jacobian is drawn when it has at most this many columns (else transposed)
 CONVENTION_NAMES = {v: k for k, v in CONVENTION_LABELS.items()}
 PAGE_KEYS = ("sym_dim", "sym_names", "sym_n", "sym_k", "sym_stride", "sym_pad", "sym_sidebar", "sym_h", "sym_w")
-PAGE_KEYS += ("sym_kh", "sym_kw", "sym_cin", "sym_cout", "sym_col", "sym_numbers")
+PAGE_KEYS += ("sym_kh", "sym_kw", "sym_cin", "sym_cout", "sym_col", "sym_numbers", "sym_dilation", "sym_groups")
 
 config = current_config()
 st.title("Symbolic derivation (SymPy)")
@@ -55,7 +55,7 @@ def _show(lines, what: str, per_line: int, key: str, right=None, heads=None) -> 
 # ----------------------------------------------------------------------------------------------- the layer
 dim = st.radio("Dimension", ["1D", "2D"], key="sym_dim", bind="query-params", horizontal=True)
 if dim == "1D":
-    c = st.columns([2, 1, 1, 1, 1])
+    c = st.columns([2, 1, 1, 1, 1, 1])
     with c[0]:
         names = st.radio(
             "Names",
@@ -74,8 +74,19 @@ if dim == "1D":
         stride = _num("stride", "sym_stride", 1, LIMITS["stride"], 1)
     with c[4]:
         pad = _num("padding", "sym_pad", 0, LIMITS["pad"], 0)
+    with c[5]:
+        dilation = _num("dilation", "sym_dilation", 1, LIMITS["dilation"], 1, "the kernel's taps sit this far apart")
     layer = sym.Layer(
-        1, (n,), (k,), stride, pad, 1, 1, config.convention, "seed" if names == "seed letters" else "indexed"
+        1,
+        (n,),
+        (k,),
+        stride,
+        pad,
+        1,
+        1,
+        config.convention,
+        "seed" if names == "seed letters" else "indexed",
+        dilation,
     )
     if layer.names == "seed" and (n, k, stride, pad) == (5, 2, 1, 0):
         st.caption(
@@ -97,7 +108,7 @@ else:
     else:
         if from_sidebar:
             st.info(f"Choose the sizes here: {note}.", icon=":material/info:")
-        c = st.columns(8)
+        c = st.columns(10)
         with c[0]:
             H = _num("H", "sym_h", 1, LIMITS["in_2d"], 4, "input height")
         with c[1]:
@@ -114,7 +125,14 @@ else:
             c_in = _num("C_in", "sym_cin", 1, LIMITS["channels"], 1, "input channels")
         with c[7]:
             c_out = _num("C_out", "sym_cout", 1, LIMITS["channels"], 1, "output channels (filters)")
-        layer = sym.Layer(2, (H, W), (kH, kW), stride, pad, c_in, c_out, config.convention, "indexed")
+        with c[8]:
+            dilation = _num(
+                "dilation", "sym_dilation", 1, LIMITS["dilation"], 1, "the kernel's taps sit this far apart"
+            )
+        with c[9]:
+            both = [str(g) for g in range(1, min(c_in, c_out) + 1) if c_in % g == 0 and c_out % g == 0]
+            groups = int(st.selectbox("groups", both, key="sym_groups", bind="query-params")) if len(both) > 1 else 1
+        layer = sym.Layer(2, (H, W), (kH, kW), stride, pad, c_in, c_out, config.convention, "indexed", dilation, groups)
 
 with st.spinner("SymPy is deriving the gradients...", show_time=True):
     try:
@@ -151,12 +169,20 @@ if config.convention == "convolution":
 
 # ----------------------------------------------------------------------------------------------- forward
 st.subheader("1. The forward pass, written out")
-s, p = layer.stride, layer.pad
+s, p, dil = layer.stride, layer.pad, layer.dilation
+
+
+def _span(k_len: int) -> str:
+    """The kernel's extent in the size formula: ``k`` undilated, ``d (k - 1) - 1`` written out when dilated."""
+    return f"{k_len}" if dil == 1 else f"{dil} \\cdot {k_len - 1} - 1"
+
+
 if layer.ndim == 1:
     (n_in,), (k_len,), (n_out,) = layer.in_shape, layer.k_shape, r.out_shape
+    general = "n + 2p - k" if dil == 1 else "n + 2p - d (k - 1) - 1"
     size = (
-        f"n_{{out}} = 1 + \\left\\lfloor \\frac{{n + 2p - k}}{{s}} \\right\\rfloor "
-        f"= 1 + \\left\\lfloor \\frac{{{n_in} + 2 \\cdot {p} - {k_len}}}{{{s}}} \\right\\rfloor = {n_out}"
+        f"n_{{out}} = 1 + \\left\\lfloor \\frac{{{general}}}{{s}} \\right\\rfloor "
+        f"= 1 + \\left\\lfloor \\frac{{{n_in} + 2 \\cdot {p} - {_span(k_len)}}}{{{s}}} \\right\\rfloor = {n_out}"
     )
     st.latex(sym.latex_row([(view.x, _px(n_in)), (view.w, _px(k_len)), (size, 420)]))
 else:
@@ -164,8 +190,18 @@ else:
     st.latex(_blocks(view.w, layer.k_shape[1]) + f" \\qquad {r.latex_array('b')}")
     (H_, W_), (kH_, kW_), (nH, nW) = layer.in_shape, layer.k_shape, r.out_shape
     st.latex(
-        f"n_H = 1 + \\left\\lfloor \\frac{{{H_} + 2 \\cdot {p} - {kH_}}}{{{s}}} \\right\\rfloor = {nH} \\qquad "
-        f"n_W = 1 + \\left\\lfloor \\frac{{{W_} + 2 \\cdot {p} - {kW_}}}{{{s}}} \\right\\rfloor = {nW}"
+        f"n_H = 1 + \\left\\lfloor \\frac{{{H_} + 2 \\cdot {p} - {_span(kH_)}}}{{{s}}} \\right\\rfloor = {nH} \\qquad "
+        f"n_W = 1 + \\left\\lfloor \\frac{{{W_} + 2 \\cdot {p} - {_span(kW_)}}}{{{s}}} \\right\\rfloor = {nW}"
+    )
+if dil > 1:
+    st.caption(
+        f"Dilation {dil}: output h multiplies the kernel's taps with the inputs at s·h + {dil}·u, {dil} apart; the "
+        "inputs in between (the holes) are skipped."
+    )
+if layer.groups > 1:
+    st.caption(
+        f"Groups {layer.groups}: filter c reads only the {layer.n_c_in // layer.groups} input channel(s) of its group, "
+        f"so w has {layer.n_c_in // layer.groups} input channel(s), not {layer.n_c_in}."
     )
 _show(list(view.forward), "outputs", ONE, "sym_more_z")
 
@@ -207,27 +243,38 @@ if layer.ndim == 1:
         f"Read the column from top to bottom: the kernel comes out **reversed**. A later output reaches "
         f"{labels[col]} through an earlier kernel entry, so summing the upstream gradient against this column is a "
         "correlation with the reversed kernel. That is the flip."
+        + (
+            f" With dilation {dil} the kernel's entries sit {dil} apart in the column (zeros between them): the "
+            "reversed kernel is still dilated."
+            if dil > 1
+            else ""
+        )
     )
 else:
     st.markdown(
         f"The column, laid out like the output: around {labels[col]} the kernel appears **rotated 180 degrees** "
-        "(at stride 1; a larger stride keeps every s-th entry). Summing the upstream gradient against it is a "
-        "correlation with the rotated kernel. That is the flip."
+        "(at stride 1; a larger stride keeps every s-th entry"
+        + (f"; dilation {dil} spreads the entries {dil} apart" if dil > 1 else "")
+        + "). Summing the upstream gradient against it is a correlation with the rotated kernel. That is the flip."
     )
 
 # ----------------------------------------------------------------------------------------------- dE/dx
 st.subheader("3. dE/dx: the chain rule beside the full correlation with the reversed kernel")
-pad_cols = layer.in_shape[-1] + 2 * p + layer.k_shape[-1] - 1
+k_extent = dil * (layer.k_shape[-1] - 1) + 1
+pad_cols = layer.in_shape[-1] + 2 * p + k_extent - 1
 if layer.ndim == 1:
-    st.latex(sym.latex_row([(view.dz, _px(n_out)), (view.upstream, _px(pad_cols)), (view.kernel, _px(k_len))]))
+    st.latex(sym.latex_row([(view.dz, _px(n_out)), (view.upstream, _px(pad_cols)), (view.kernel, _px(k_extent))]))
 else:
     st.latex(_blocks(view.dz, r.out_shape[1]))
     st.latex(_blocks(view.upstream, pad_cols))
-    st.latex(_blocks(view.kernel, layer.k_shape[1]))
+    st.latex(_blocks(view.kernel, k_extent))
 st.caption(
-    "δ̃: the upstream gradient dilated by the stride (s - 1 zeros between entries) and padded by k - 1; "
-    "ŵ: the kernel the forward pass multiplied, reversed"
+    "δ̃: the upstream gradient dilated by the stride (s - 1 zeros between entries) and padded by "
+    + ("k - 1" if dil == 1 else f"the dilated kernel's extent minus one, d (k - 1) = {k_extent - 1}")
+    + "; ŵ: the kernel the forward pass multiplied, reversed"
     + (" (rotated 180 degrees), its channel axes swapped" if layer.ndim == 2 else "")
+    + (", still dilated: the reversal moves the taps, the holes (0) stay between them" if dil > 1 else "")
+    + (" (0 between channels of different groups)" if layer.groups > 1 else "")
     + "; ⋆ is cross-correlation, cropped back to the input (the gradient of the padding is dropped)."
 )
 heads = ("\\text{SymPy differentiates (chain rule)}", "\\text{full correlation with the reversed kernel}")
@@ -253,7 +300,7 @@ st.markdown(
     "**Without the flip.** The same full correlation, but with w̄: the kernel as the forward pass multiplied it, "
     "not reversed."
 )
-st.latex(_blocks(view.kernel_unflipped, layer.k_shape[-1]))
+st.latex(_blocks(view.kernel_unflipped, k_extent))
 unflipped = list(view.unflipped if layer.ndim == 1 else view.unflipped_short)
 _show(
     list(view.dx),

@@ -1,0 +1,710 @@
+"""The sandbox against hostile learner files, through the command line (``python -m grader FILE --json``)
+and through :func:`grader.check.grade` (what the page calls).
+
+Each hostile file defines ``zero_pad`` that first calls ``hostile()``: when the sandbox holds, the action
+fails inside the child and ``zero_pad`` FAILs with the error the kernel gave; when it does not, ``zero_pad``
+passes. Every test also checks the side effect from outside (no file written, nothing received on the
+socket, no process left, the grader alive), and a *control* runs the same ``hostile()`` in a plain
+subprocess, where it must succeed: so a test proves containment, not a broken hostile file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from grader import check, sandbox
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = Path(__file__).resolve().parent / "solutions"
+SECRET = "fake-cookie-secret-" + uuid.uuid4().hex
+VIAS = ["cli", "grade"]
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sandbox is Linux's")
+
+
+@pytest.fixture(autouse=True)
+def server_secret(monkeypatch):
+    """The server's environment holds the cookie secret, as in the Kubernetes manifest."""
+    monkeypatch.setenv("STREAMLIT_SERVER_COOKIE_SECRET", SECRET)
+    for name in ("GRADER_ENABLED", "GRADER_SANDBOX_SIMULATE_MISSING", "GRADER_MAX_GRADINGS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def hostile_file(tmp_path: Path, body: str, *, top_level: str = "", **values) -> tuple[Path, str]:
+    """A learner-style file whose ``zero_pad`` runs ``body``; returns (path, its unique marker)."""
+    token = uuid.uuid4().hex[:12]
+    source = textwrap.dedent(
+        """\
+        import ctypes, os, signal, socket, subprocess, sys, threading, time
+        import numpy as np
+        TOKEN = {token!r}
+
+        def hostile():
+        {body}
+
+        {top_level}
+
+        def zero_pad(X, pad):
+            hostile()
+            return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+
+        if __name__ == "__main__":
+            hostile()
+        """
+    ).format(token=token, body=textwrap.indent(textwrap.dedent(body).format(token=token, **values), "    "),
+             top_level=textwrap.dedent(top_level).format(token=token, **values))  # fmt: skip
+    path = tmp_path / f"hostile_{token}.py"
+    path.write_text(source)
+    return path, token
+
+
+def graded(path: Path, via: str, *args: str, env: dict | None = None) -> dict:
+    """The --json report of grading ``path`` through the CLI, or ``grade().to_dict()``."""
+    if via == "cli":
+        out = subprocess.run(
+            [sys.executable, "-m", "grader", str(path), "--json", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, **(env or {})},
+        )
+        assert out.returncode in (0, 1, 2), (out.returncode, out.stdout, out.stderr)  # not killed
+        report = json.loads(out.stdout)
+        assert report["exit_status"] == out.returncode
+        return report
+    timeout = float(args[args.index("--timeout") + 1]) if "--timeout" in args else check.DEFAULT_TIMEOUT
+    return check.grade(path, timeout=timeout).to_dict()
+
+
+def zero_pad_failure(report: dict) -> dict:
+    (entry,) = [f for f in report["functions"] if f["function"] == "zero_pad"]
+    assert entry["verdict"] == "FAIL", "the hostile action succeeded inside the sandbox"
+    return entry["failure"]
+
+
+def control(path: Path, *, cwd: Path, env: dict | None = None, timeout: float = 30) -> subprocess.CompletedProcess:
+    """``hostile()`` in a plain subprocess, without the sandbox: it must succeed there."""
+    return subprocess.run(
+        [sys.executable, str(path)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def processes_with(token: str) -> list[int]:
+    """Pids whose command line holds ``token`` (every hostile file's name does)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if token.encode() in cmdline and int(entry) != os.getpid():
+                found.append(int(entry))
+    return found
+
+
+def kill_all(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+# --- the sandbox is there, and grading still works in it ----------------------------------------------------
+
+
+def test_this_machine_offers_the_lockdown_tier():
+    st = sandbox.status()
+    assert st.ok, st.reason
+    assert "Landlock" in st.tier and "seccomp" in st.tier
+    assert st.facilities["no_new_privs"] is True and st.facilities["landlock"].startswith("ABI ")
+    assert all(st.facilities[k] is True for k in ("exec refused", "fork refused", "socket refused"))
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_the_right_solution_still_passes_all_eight_functions_in_the_sandbox(via):
+    report = graded(SOLUTIONS / "correct_loops.py", via)
+    assert report["exit_status"] == 0
+    assert {f["function"]: f["verdict"] for f in report["functions"]} == {
+        name: "PASS" for name in check.COURSE_FUNCTIONS
+    }
+
+
+# --- signals: the grader and its process group survive ------------------------------------------------------
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_killing_the_grader_is_refused(tmp_path, via):
+    path, _ = hostile_file(tmp_path, "os.kill(os.getppid(), signal.SIGKILL)")
+    failure = zero_pad_failure(graded(path, via))  # graded() itself checks the CLI was not killed
+    assert failure["error"].startswith("PermissionError")
+
+
+def test_control_killing_the_parent_works_without_the_sandbox(tmp_path):
+    path, _ = hostile_file(tmp_path, "os.kill(os.getppid(), signal.SIGKILL)")
+    parent = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import subprocess, sys; subprocess.run([sys.executable, {str(path)!r}]); print('alive')",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert parent.returncode == -signal.SIGKILL and "alive" not in parent.stdout
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_signalling_the_grader_s_process_group_or_every_process_is_refused(tmp_path, via):
+    # signal 0 asks the kernel whether the signal may be sent, without sending one: it succeeds without the
+    # sandbox (the control), and kill(-1, SIGKILL) by root would end every process of the machine.
+    path, _ = hostile_file(tmp_path, "os.killpg({pgid}, 0)\nos.kill(-1, 0)", pgid=os.getpgrp())
+    assert zero_pad_failure(graded(path, via))["error"].startswith("PermissionError")
+    assert control(path, cwd=tmp_path).returncode == 0
+
+
+# --- nothing outlives the grading ---------------------------------------------------------------------------
+
+FORK_SETSID = """
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    time.sleep(60)
+    os._exit(0)
+"""
+
+
+@pytest.mark.parametrize("via", VIAS)
+@pytest.mark.parametrize(
+    "how",
+    [
+        FORK_SETSID,
+        "subprocess.Popen(['sleep', '60', {token!r}], start_new_session=True)",
+        "libc = ctypes.CDLL(None, use_errno=True)\npid = libc.fork()\n"
+        "if pid == 0:\n    libc.setsid()\n    time.sleep(60)\n    os._exit(0)\n"
+        "if pid < 0:\n    raise OSError(ctypes.get_errno(), 'fork')",
+    ],
+    ids=["os.fork+setsid", "subprocess+new session", "ctypes fork+setsid"],
+)
+def test_a_process_started_to_outlive_the_grading_is_refused(tmp_path, via, how):
+    path, token = hostile_file(tmp_path, how)
+    try:
+        assert zero_pad_failure(graded(path, via))["error"].startswith("PermissionError")
+        assert processes_with(token) == []
+    finally:
+        kill_all(processes_with(token))
+
+
+def test_control_fork_and_setsid_outlive_a_plain_subprocess(tmp_path):
+    path, token = hostile_file(tmp_path, FORK_SETSID)
+    try:
+        plain = subprocess.run([sys.executable, str(path)], cwd=tmp_path, stdout=subprocess.DEVNULL, timeout=30)
+        assert plain.returncode == 0
+        assert processes_with(token), "the control's grandchild should still be running"
+    finally:
+        kill_all(processes_with(token))
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_code_that_ignores_sigterm_and_spins_is_killed_at_the_time_limit(tmp_path, via):
+    path, token = hostile_file(tmp_path, "signal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True:\n    pass")
+    start = time.perf_counter()
+    failure = zero_pad_failure(graded(path, via, "--timeout", "2"))
+    assert failure["kind"] == "timed out" and time.perf_counter() - start < 15
+    assert processes_with(token) == []
+
+
+# --- files: no reads, no writes outside the scratch folder --------------------------------------------------
+
+
+@pytest.mark.parametrize("via", VIAS)
+@pytest.mark.parametrize("where", ["app folder", "/tmp", "home", "the grading's other folders"])
+def test_writing_outside_the_scratch_folder_is_refused(tmp_path, via, where):
+    targets = {
+        "app folder": ROOT / "pwned_{token}",
+        "/tmp": Path(tempfile.gettempdir()) / "pwned_{token}",
+        "home": Path.home() / "pwned_{token}",
+        "the grading's other folders": Path("../pwned_{token}"),  # the child's cwd is <grading>/zero_pad
+    }
+    path, token = hostile_file(
+        tmp_path, "open({target!r}.format(token=TOKEN), 'w').write('x')", target=str(targets[where])
+    )
+    target = Path(str(targets[where]).format(token=token))
+    try:
+        assert zero_pad_failure(graded(path, via))["error"].startswith("PermissionError")
+        assert not target.exists()
+        if where != "the grading's other folders":  # relative to the control's cwd it is tmp_path's parent
+            assert control(path, cwd=tmp_path).returncode == 0 and target.exists()
+    finally:
+        target.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def other_submission():
+    """A file in another grading's scratch folder, where a second student's code would be."""
+    folder = Path(tempfile.mkdtemp(prefix="grader-"))
+    (folder / "solution.py").write_text("# another student's work\n")
+    yield folder / "solution.py"
+    (folder / "solution.py").unlink()
+    folder.rmdir()
+
+
+@pytest.mark.parametrize("via", VIAS)
+@pytest.mark.parametrize(
+    "what",
+    ["/etc/passwd", "app.py", "another submission", "/proc/1/environ", "/proc/<server>/environ", "/proc/self/environ"],
+)
+def test_reading_outside_python_and_numpy_is_refused(tmp_path, via, what, other_submission):
+    paths = {
+        "/etc/passwd": "/etc/passwd",
+        "app.py": str(ROOT / "app.py"),
+        "another submission": str(other_submission),
+        "/proc/1/environ": "/proc/1/environ",
+        "/proc/<server>/environ": "/proc/%d/environ",  # the grader's own pid, whichever way it runs
+        "/proc/self/environ": "/proc/self/environ",
+    }
+    path, _ = hostile_file(tmp_path, "p = {p!r}\nopen(p % os.getppid() if '%' in p else p, 'rb').read()", p=paths[what])
+    assert zero_pad_failure(graded(path, via))["error"].startswith("PermissionError")
+    if what == "/proc/1/environ" and not _readable("/proc/1/environ"):
+        return  # this machine's init hides it even from root: no control possible, the refusal above still holds
+    assert control(path, cwd=tmp_path).returncode == 0
+
+
+def _readable(path: str) -> bool:
+    try:
+        Path(path).read_bytes()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_listing_the_app_and_the_site_packages_is_refused(tmp_path, via):
+    path, _ = hostile_file(tmp_path, "os.listdir({app!r})\nimport streamlit", app=str(ROOT))
+    assert zero_pad_failure(graded(path, via))["error"].startswith("PermissionError")
+    assert control(path, cwd=tmp_path).returncode == 0
+
+
+# --- the environment ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_the_server_s_secret_is_not_in_the_child_s_environment(tmp_path, via):
+    body = "if any({secret!r} in v for v in os.environ.values()):\n    return\nraise KeyError('no secret here')"
+    path, _ = hostile_file(tmp_path, body, secret=SECRET)
+    assert zero_pad_failure(graded(path, via))["error"].startswith("KeyError: 'no secret here'")
+    assert control(path, cwd=tmp_path).returncode == 0  # the test's environment does hold it
+
+
+# --- the network --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def listener():
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.5)
+    yield server
+    server.close()
+
+
+def received(server: socket.socket) -> bool:
+    try:
+        conn, _ = server.accept()
+    except TimeoutError:
+        return False
+    conn.close()
+    return True
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_connecting_to_a_tcp_port_on_loopback_is_refused(tmp_path, via, listener):
+    port = listener.getsockname()[1]
+    path, _ = hostile_file(
+        tmp_path, "socket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'x')", port=port
+    )
+    assert zero_pad_failure(graded(path, via))["error"].startswith("PermissionError")
+    assert not received(listener)
+    assert control(path, cwd=tmp_path).returncode == 0 and received(listener)
+
+
+@pytest.mark.parametrize("via", VIAS)
+@pytest.mark.parametrize("kind", ["path", "abstract"])
+def test_connecting_to_a_unix_socket_is_refused(tmp_path, via, kind):
+    address = str(tmp_path / "server.sock") if kind == "path" else "\0grader-test-" + uuid.uuid4().hex
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(address)
+    server.listen()
+    server.settimeout(0.5)
+    try:
+        body = "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\ns.connect({address!r})\ns.sendall(b'x')"
+        path, _ = hostile_file(tmp_path, body, address=address)
+        assert zero_pad_failure(graded(path, via))["error"].startswith("PermissionError")
+        assert not received(server)
+        assert control(path, cwd=tmp_path).returncode == 0 and received(server)
+    finally:
+        server.close()
+
+
+# --- no program can be started ------------------------------------------------------------------------------
+
+EXECS = {
+    "os.system": "rc = os.system('exit 0')\nassert rc == 0, f'os.system returned {{rc}}'",
+    "subprocess": "subprocess.run(['/bin/sh', '-c', 'exit 0'], check=True)",
+    "os.execv": "os.execv('/bin/sh', ['sh', '-c', 'exit 0'])",
+    "os.posix_spawn": "os.waitpid(os.posix_spawn('/bin/sh', ['sh', '-c', 'exit 0'], {{}}), 0)",
+    "ctypes system": "rc = ctypes.CDLL(None).system(b'exit 0')\nassert rc == 0, f'libc system returned {{rc}}'",
+    "ctypes execve": "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "argv = (ctypes.c_char_p * 4)(b'sh', b'-c', b'exit 0', None)\n"
+    "libc.execve(b'/bin/sh', argv, None)\n"
+    "raise OSError(ctypes.get_errno(), 'execve')",
+}
+
+
+@pytest.mark.parametrize("via", VIAS)
+@pytest.mark.parametrize("how", list(EXECS))
+def test_starting_a_program_is_refused_by_the_kernel(tmp_path, via, how):
+    path, _ = hostile_file(tmp_path, EXECS[how])
+    error = zero_pad_failure(graded(path, via))["error"]
+    assert error.startswith(("PermissionError", "AssertionError: os.system returned", "AssertionError: libc system"))
+    assert control(path, cwd=tmp_path).returncode == 0
+
+
+# --- resources ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_a_memory_bomb_is_a_memory_error(tmp_path, via):
+    path, _ = hostile_file(tmp_path, "bomb = np.ones(8 * 1024**3 // 8)  # 8 GB")
+    failure = zero_pad_failure(graded(path, via))
+    assert failure["error"].startswith("MemoryError: ran out of memory (the limit is 1024 MB)")
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_an_output_bomb_is_stopped_and_the_output_kept_small(tmp_path, via):
+    path, _ = hostile_file(tmp_path, "chunk = 'x' * 2**20\nfor _ in range(1024):\n    sys.stdout.write(chunk)")  # 1 GB
+    start = time.perf_counter()
+    failure = zero_pad_failure(graded(path, via))
+    assert (
+        failure["kind"] == "crashed"
+        and "the sandbox stopped it: it used more than 1024 kB of output" in failure["message"]
+    )
+    assert time.perf_counter() - start < 20
+
+
+def test_run_keeps_only_the_tails_of_the_output(tmp_path):
+    limits = sandbox.Limits(wall_seconds=20, output_bytes=256 * 1024)
+    workdir = tmp_path / "w"
+    workdir.mkdir()
+    # Through the runner, as the grader uses it: an output bomb in the probe child.
+    path, _ = hostile_file(tmp_path, "pass", top_level="sys.stdout.write('a' * 10**7)")
+    staged = sandbox.stage(path, workdir)
+    done = sandbox.run(
+        [sys.executable, "-I", str(check.RUNNER), "probe", staged, str(workdir), "1024", "20"],
+        workdir=workdir,
+        limits=limits,
+    )
+    assert done.killed_by == "output limit" and done.output_truncated and done.returncode is None
+    assert len(done.stdout_tail) <= sandbox.TAIL_BYTES and set(done.stdout_tail) == {"a"}
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_a_cpu_spin_times_out(tmp_path, via):
+    path, token = hostile_file(tmp_path, "while True:\n    pass")
+    start = time.perf_counter()
+    assert zero_pad_failure(graded(path, via, "--timeout", "2"))["kind"] == "timed out"
+    assert time.perf_counter() - start < 15 and processes_with(token) == []
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_a_fork_bomb_stops_at_the_first_fork(tmp_path, via):
+    path, token = hostile_file(tmp_path, "while True:\n    os.fork()")  # no control: it would bomb this machine
+    try:
+        assert zero_pad_failure(graded(path, via))["error"].startswith("PermissionError")
+        assert processes_with(token) == []
+    finally:
+        kill_all(processes_with(token))
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_a_huge_file_is_cut_at_the_file_size_limit(tmp_path, via):
+    path, _ = hostile_file(
+        tmp_path, "with open('big.bin', 'wb') as fh:\n    for _ in range(1024):\n        fh.write(b'x' * 2**20)"
+    )
+    failure = zero_pad_failure(graded(path, via))
+    assert failure["error"].startswith("OSError: [Errno 27] File too large")  # RLIMIT_FSIZE, 64 MB
+
+
+def test_filling_the_disk_with_many_files_is_stopped(tmp_path):
+    workdir = tmp_path / "w"
+    workdir.mkdir()
+    path, _ = hostile_file(
+        tmp_path, "pass", top_level="for i in range(10**6):\n    open(f'f{{i}}', 'wb').write(b'x' * 2**20)"
+    )
+    staged = sandbox.stage(path, workdir)
+    limits = sandbox.Limits(wall_seconds=20, file_bytes=4 * 2**20, disk_bytes=32 * 2**20)
+    done = sandbox.run(
+        [sys.executable, "-I", str(check.RUNNER), "probe", staged, str(workdir), "1024", "20"],
+        workdir=workdir,
+        limits=limits,
+    )
+    assert done.killed_by == "disk limit" and done.seconds < 10
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_many_threads_are_bounded(tmp_path, via):
+    body = """
+    threads = []
+    try:
+        for _ in range(5000):
+            t = threading.Thread(target=time.sleep, args=(30,), daemon=True)
+            t.start()
+            threads.append(t)
+    except RuntimeError as exc:
+        raise RuntimeError(f'{{exc}} after {{len(threads)}} threads') from None
+    """
+    path, token = hostile_file(tmp_path, body)
+    error = zero_pad_failure(graded(path, via))["error"]
+    assert error.startswith("RuntimeError: can't start new thread after"), error
+    assert int(error.split("after ")[1].split()[0]) < 1000  # RLIMIT_AS (8 MB stacks) or RLIMIT_NPROC
+    assert processes_with(token) == []
+
+
+# --- failing closed -----------------------------------------------------------------------------------------
+
+MARKER_AT_LOAD = "open({marker!r}, 'w').write('ran')"
+
+
+@pytest.mark.parametrize("missing", ["landlock", "seccomp"])
+def test_the_cli_refuses_when_a_facility_is_missing_and_runs_nothing(tmp_path, missing):
+    marker = tmp_path / "ran.txt"
+    path, _ = hostile_file(tmp_path, "pass", top_level=MARKER_AT_LOAD, marker=str(marker))
+    out = subprocess.run(
+        [sys.executable, "-m", "grader", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "GRADER_SANDBOX_SIMULATE_MISSING": missing},
+    )
+    assert out.returncode == 2
+    assert "the sandbox cannot be set up" in out.stdout and "Nothing was run" in out.stdout
+    assert ("Landlock" if missing == "landlock" else "seccomp") in out.stdout
+    assert not marker.exists()
+    # The control: the same file, run by a learner on their own computer without the sandbox, writes it.
+    unsandboxed = subprocess.run(
+        [sys.executable, "-m", "grader", str(path), "--no-sandbox"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert unsandboxed.returncode == 0 and marker.exists() and "--no-sandbox" in unsandboxed.stderr
+
+
+def test_grade_raises_sandbox_unavailable_when_the_probe_says_no(tmp_path, monkeypatch):
+    marker = tmp_path / "ran.txt"
+    path, _ = hostile_file(tmp_path, "pass", top_level=MARKER_AT_LOAD, marker=str(marker))
+    refused = sandbox.Status(False, "none", {"landlock": False}, "the kernel does not offer Landlock (test)")
+    monkeypatch.setattr(sandbox, "status", lambda: refused)
+    with pytest.raises(sandbox.SandboxUnavailable) as info:
+        check.grade(path)
+    assert info.value.reason == "the kernel does not offer Landlock (test)"
+    assert not marker.exists()
+
+
+def test_status_reports_the_missing_facility_and_run_refuses(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADER_SANDBOX_SIMULATE_MISSING", "landlock")
+    sandbox.status.cache_clear()
+    try:
+        st = sandbox.status()
+        assert not st.ok and "Landlock" in st.reason and "--no-sandbox" in st.reason
+        with pytest.raises(sandbox.SandboxUnavailable):
+            sandbox.run([sys.executable, "-c", "print(1)"], workdir=tmp_path, limits=sandbox.Limits())
+    finally:
+        monkeypatch.delenv("GRADER_SANDBOX_SIMULATE_MISSING")
+        sandbox.status.cache_clear()
+
+
+def test_the_runner_refuses_to_start_without_the_sandbox(tmp_path):
+    marker = tmp_path / "ran.txt"
+    path, _ = hostile_file(tmp_path, "pass", top_level=MARKER_AT_LOAD, marker=str(marker))
+    out = subprocess.run(
+        [sys.executable, "-I", str(check.RUNNER), "probe", str(path), str(tmp_path), "1024", "5"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 70 and "refusing to run" in out.stderr and not marker.exists()
+
+
+def test_a_child_that_does_not_lock_down_is_never_taken_for_sandboxed(tmp_path):
+    # A command that ignores the sandbox's settings: it ends without reporting on the status channel.
+    with pytest.raises(sandbox.SandboxUnavailable, match="before it could lock itself down"):
+        sandbox.run([sys.executable, "-c", "print('hello')"], workdir=tmp_path, limits=sandbox.Limits())
+
+
+def test_under_a_docker_like_seccomp_profile_without_namespaces_grading_still_works(tmp_path):
+    """Docker's default profile (moby/profiles seccomp/default.json) refuses unshare, setns, mount and clone
+    with CLONE_NEW* flags, and gives ENOSYS for clone3, to a container without CAP_SYS_ADMIN. Run the CLI
+    under such a filter: the lockdown tier uses none of them, so grading works and hostile code is held."""
+    launcher = tmp_path / "docker_like.py"
+    launcher.write_text(
+        textwrap.dedent(
+            """\
+            import errno, os, sys
+            import pyseccomp as s
+            f = s.SyscallFilter(s.ALLOW)
+            for name in ("unshare", "setns", "mount", "umount2", "pivot_root"):
+                f.add_rule(s.ERRNO(errno.EPERM), name)
+            for flag in (0x10000000, 0x20000000, 0x40000000, 0x02000000, 0x04000000, 0x08000000, 0x00020000):
+                f.add_rule(s.ERRNO(errno.EPERM), "clone", s.Arg(0, s.MASKED_EQ, flag, flag))
+            f.add_rule(s.ERRNO(errno.ENOSYS), "clone3")
+            f.load()
+            os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+            """
+        )
+    )
+    unshare_user = "import ctypes; assert ctypes.CDLL(None).unshare(0x10000000) == 0"  # CLONE_NEWUSER
+    no_userns = subprocess.run([sys.executable, str(launcher), "-c", unshare_user], capture_output=True, timeout=30)
+    assert no_userns.returncode != 0  # the profile is in force: no user namespace
+    path, _ = hostile_file(tmp_path, "os.system('true')\nos.execv('/bin/sh', ['sh'])")
+    for solution, expected in ((SOLUTIONS / "correct_loops.py", 0), (path, 1)):
+        out = subprocess.run(
+            [sys.executable, str(launcher), "-m", "grader", str(solution), "--json"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.returncode == expected, out.stdout + out.stderr
+    assert json.loads(out.stdout)["functions"][0]["failure"]["error"].startswith("PermissionError")
+
+
+# --- the teacher's switch -----------------------------------------------------------------------------------
+
+
+def test_the_teacher_can_turn_grading_off(tmp_path, monkeypatch):
+    assert sandbox.enabled() == (True, None)
+    monkeypatch.setenv("GRADER_ENABLED", "0")
+    ok, why = sandbox.enabled()
+    assert not ok and "turned off" in why
+    monkeypatch.setenv("GRADER_DISABLED_MESSAGE", "Grading is closed during the exam.")
+    assert sandbox.enabled() == (False, "Grading is closed during the exam.")
+    with pytest.raises(sandbox.SandboxUnavailable, match="closed during the exam"):
+        check.grade(SOLUTIONS / "correct_rot180.py")
+    out = subprocess.run(
+        [sys.executable, "-m", "grader", str(SOLUTIONS / "correct_rot180.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2 and "closed during the exam" in out.stdout
+
+
+# --- the server-wide cap ------------------------------------------------------------------------------------
+
+
+def test_the_cap_on_gradings_queues_then_says_busy(monkeypatch):
+    monkeypatch.setenv("GRADER_MAX_GRADINGS", "2")
+    assert sandbox.max_gradings() == 2
+    release = threading.Event()
+    holding = threading.Barrier(3)
+
+    def hold():
+        with sandbox.slot(timeout=5):
+            holding.wait()
+            release.wait(10)
+
+    holders = [threading.Thread(target=hold) for _ in range(2)]
+    for t in holders:
+        t.start()
+    holding.wait()
+    assert sandbox.running() == 2 and sandbox.waiting() == 0
+    seen = []
+    queued = threading.Thread(target=lambda: seen.append(_try_slot(3.0)))
+    queued.start()
+    time.sleep(0.3)
+    assert sandbox.waiting() == 1  # "1 grading ahead of you" for the next one
+    with pytest.raises(sandbox.Busy) as info:
+        with sandbox.slot(timeout=0.2):
+            pass
+    assert info.value.waiting == 1 and "Try again" in str(info.value)
+    release.set()
+    for t in [*holders, queued]:
+        t.join(10)
+    assert seen == ["got a slot"]  # the queued one ran once a slot freed
+    assert sandbox.running() == 0 and sandbox.waiting() == 0
+
+
+def _try_slot(timeout: float) -> str:
+    try:
+        with sandbox.slot(timeout=timeout):
+            return "got a slot"
+    except sandbox.Busy:
+        return "busy"
+
+
+def test_a_slot_is_reentrant_so_the_page_can_hold_it_around_grade(monkeypatch):
+    monkeypatch.setenv("GRADER_MAX_GRADINGS", "1")
+    with sandbox.slot(timeout=1):
+        report = check.grade(SOLUTIONS / "correct_rot180.py")
+        assert sandbox.running() == 1
+    assert report.exit_status == 0 and sandbox.running() == 0
+
+
+def test_the_default_cap_suits_a_two_core_server(monkeypatch):
+    monkeypatch.delenv("GRADER_MAX_GRADINGS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert sandbox.max_gradings() == 1
+    monkeypatch.setenv("GRADER_MAX_GRADINGS", "nonsense")
+    assert sandbox.max_gradings() == 1
+
+
+# --- the scratch folder cannot become a way out ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "os.symlink('/etc/passwd', 'passwd')",
+        "os.link({app!r}, 'app.py')",
+        "os.mkfifo('fifo')",
+        "os.chmod('.', 0o777)",
+        "import mmap\nmmap.mmap(-1, 4096, flags=mmap.MAP_SHARED)\nos.memfd_create('x')",
+    ],
+    ids=["symlink out", "hard link in", "fifo", "chmod", "memfd"],
+)
+def test_the_scratch_folder_gives_no_way_out(tmp_path, how):
+    path, _ = hostile_file(tmp_path, how, app=str(ROOT / "app.py"))
+    assert zero_pad_failure(graded(path, "grade"))["error"].startswith("PermissionError")
+    assert control(path, cwd=tmp_path).returncode == 0
+
+
+def test_what_the_child_leaves_in_its_folder_cannot_break_the_grader(tmp_path):
+    # events.jsonl turned into a folder: the grader must still answer with a report, not an exception
+    top = "os.remove('events.jsonl') if os.path.exists('events.jsonl') else None\nos.mkdir('events.jsonl')"
+    path, _ = hostile_file(tmp_path, "pass", top_level=top)
+    report = graded(path, "grade")
+    assert report["exit_status"] == 2 and "cannot be loaded" in report["error"]
