@@ -18,15 +18,19 @@ st.markdown(
     "`pool_forward`, `pool_backward`, or cs231n's `conv_forward_naive`, `conv_backward_naive`, "
     "`max_pool_forward_naive`, `max_pool_backward_naive`) is run on the course's values and on cases that change one "
     "thing at a time (pad 0, stride > 1, a stride that does not divide, non-square inputs, several channels and "
-    "examples, ties), and compared with the right answer **entry by entry**. Only your functions run, in a separate "
-    "process with a time and memory limit: the notebook's tests, prints and plots are left out."
+    "examples, ties), and compared with the right answer **entry by entry**. Only your functions run, in a separate, "
+    "locked-down process (no network, no files but its own) with a time and memory limit: the notebook's tests, "
+    "prints and plots are left out."
 )
 
-ok, why = availability()
-if not ok:
-    st.error(f"{why} Nothing was run.", icon=":material/block:")
+gate = availability()
+if not gate.ok:
+    st.error(f"{gate.why} Nothing was run.", icon=":material/block:")
+    if gate.detail:
+        st.caption(f"For your teacher: {gate.detail}")
     st.caption(
-        "The command line does the same on your own computer: `python -m grader my_solution.py` (see the README)."
+        "On your own computer the command line gives the same report: `python -m grader my_solution.py` "
+        "(on macOS or Windows add `--no-sandbox`, for your own file only)."
     )
     st.stop()
 
