@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import urllib.parse
 from pathlib import Path
 
 import nbformat
@@ -57,10 +58,13 @@ def test_two_slips_are_both_named_with_fixes_links_and_the_heatmap():
     assert "What the course's own test would have said:** the course's mean-only check would have caught it" in texts(
         at
     )
-    assert at.get("plotly_chart"), "the learner's output beside the right one"
-    links = [(p.proto.page, p.proto.label) for p in at.get("page_link")]
-    assert any("mistakes" in page and "Kernel transposed spatially" in label for page, label in links)
-    assert any("flip" in page for page, _ in links)
+    # right, yours and yours - right as three figures (side by side, or one under the other on a phone)
+    assert len(at.get("plotly_chart")) == 3, "the learner's output beside the right one"
+    links = [(p.proto.page, urllib.parse.parse_qs(p.proto.query_string), p.proto.label) for p in at.get("page_link")]
+    shown = [q["mistake"][0] for page, q, _ in links if page.endswith("mistakes")]
+    assert shown == ["Kernel transposed spatially", "db assigned instead of accumulated"]  # one under each mistake
+    assert any(page.endswith("flip") and q["stride"] == ["1"] for page, q, _ in links)  # the case 'plain'
+    assert all(len(label) <= 40 for *_, label in links), "a page link's label is one line: it must fit a phone"
 
 
 def test_a_notebook_upload_is_graded_and_its_cells_named():

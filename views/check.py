@@ -88,10 +88,13 @@ for k, f in enumerate(report.functions):
                 f"**Fails on:** {', '.join(f.failing_kinds) or 'every case'}"
                 + (f" ({f.pattern})." if f.pattern else ".")
             )
-        for title, sentence, fix in t.mistakes:
+        first = f.failure
+        for (title, sentence, fix), d in zip(t.mistakes, f.diagnosis, strict=True):
             st.error(f"**{title}**: {sentence}", icon=":material/bug_report:")
             if fix:
                 st.success(f"**Fix:** {fix}", icon=":material/build:")
+            page, params, label = check_figures.mistake_link(d.key, f.function, d.cases[0] if d.cases else None)
+            st.page_link(page, label=label, icon=":material/bug_report:", query_params=params)
         if not t.mistakes and t.verdict == "FAIL":
             st.info(
                 "No catalogued mistake gives these numbers: compare your output with the right one below.",
@@ -105,26 +108,21 @@ for k, f in enumerate(report.functions):
         if t.problems:
             with st.expander(f"Every failing case ({len(t.problems)})", expanded=len(t.problems) <= 3):
                 st.markdown("\n".join(f"- {p}" for p in t.problems[:40]))
-        first = f.failure
         got = f.outputs.get(first.case) if first is not None and first.case else None
-        fig = (
-            check_figures.difference_figure(f.function, first, got)
+        figs = (
+            check_figures.difference_figures(f.function, first, got)
             if first is not None and first.kind == "values"
-            else None
+            else []
         )
-        if fig is not None:
+        if figs:
             st.markdown(f"Your `{first.output}` beside the right one, at the first difference (case `{first.case}`):")
-            st.plotly_chart(fig, width="stretch", key=f"check_fig_{k}")
-        links = st.columns(2)
-        if f.diagnosis:
-            page, params, label = check_figures.mistake_link(
-                f.diagnosis[0].key, f.function, first.case if first else None
-            )
-            links[0].page_link(page, label=label, icon=":material/bug_report:", query_params=params)
+            for j, (column, fig) in enumerate(zip(st.columns(len(figs)), figs, strict=True)):
+                column.plotly_chart(fig, width="stretch", key=f"check_fig_{k}_{j}")  # the columns stack on a phone
         if first is not None and first.case:
             link = check_figures.explore_link(f.function, first.case, first.output)
             if link:
-                links[1].page_link(link[0], label=link[2], icon=":material/tune:", query_params=link[1])
+                st.page_link(link[0], label=link[2], icon=":material/tune:", query_params=link[1])
+                st.caption(f"It opens set up like case `{first.case}`, to follow the right computation step by step.")
 
 st.download_button(
     "Download the report (JSON)",
