@@ -65,3 +65,34 @@ def test_share_link_carries_page_controls_changed_in_the_browser(browser, app_ur
     link = page.locator("[data-testid=stSidebar] code").first.inner_text()
     assert "stride=2" in link and "dz=single+1" in link and "dz_h=0" in link
     page.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("forward-dilation2", "forward?dilation=2&h=7&w=7"),
+        ("forward-depthwise", "forward?cin=3&cout=3&groups=3&filter=1"),
+        ("flip-dilation2", "flip?dilation=2&h=6&w=6&kh=2&kw=2&dz=single+1"),
+        ("flip-depthwise", "flip?cin=2&cout=4&groups=2&cin_shown=1&kernel=random"),
+    ],
+)
+def test_dilated_and_depthwise_pages_draw_and_step(browser, app_url, name, path):
+    """At dilation 2 the window is drawn as its taps (one square each, holes left out), and it still steps."""
+    page = open_page(browser, f"{app_url}/{path}", height=3200)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 6", timeout=90_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"page-{name}.png"), full_page=True)
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert page.locator("[data-testid=stAlertContentError]").count() == 0
+    # the window: of the traces the frames move, the one drawn with the most points (an inactive row's is empty)
+    traces = page.evaluate(
+        """() => { const p = document.querySelectorAll('.js-plotly-plot')[0];
+            return p._transitionData._frames[0].traces.filter(i => p.data[i].type === 'scatter'); }"""
+    )
+    t = max(traces, key=lambda i: len(plot_state(page, 0, i)["x"]))
+    start = plot_state(page, 0, t)
+    if "dilation2" in name:
+        assert start["x"].count(None) >= 4  # several separate squares, not one rectangle
+    click_menu(page, 0, "step ▶")
+    assert plot_state(page, 0, t)["x"] != start["x"]
+    page.close()

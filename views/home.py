@@ -16,7 +16,7 @@ st.markdown(
   the kernel **rotated 180 degrees**.
 
 Both are the same sum in a different order. This app computes both for the input, kernel,
-stride and padding you choose in the sidebar, and shows that they agree to the last bit of
+stride, padding, dilation and groups you choose in the sidebar, and shows that they agree to the last bit of
 floating point, and what goes wrong if you forget the rotation.
 """
 )
@@ -27,7 +27,8 @@ LINKS = [
         "views/forward.py",
         "Forward: the sliding window",
         ":material/arrow_forward:",
-        "The window, the element-wise products, the sum; the output-size formula; stride and padding.",
+        "The window, the element-wise products, the sum; the output-size formula; stride, padding, dilation "
+        "(a kernel with holes) and groups (up to depthwise).",
     ),
     (
         "views/flip.py",
