@@ -24,6 +24,7 @@ import time
 import uuid
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from grader import check, sandbox
@@ -91,11 +92,15 @@ def graded(path: Path, via: str, *args: str, env: dict | None = None) -> dict:
         assert out.returncode in (0, 1, 2), (out.returncode, out.stdout, out.stderr)  # not killed
         report = json.loads(out.stdout)
         assert report["exit_status"] == out.returncode
+        jsonschema.validate(report, check.REPORT_SCHEMA)
         return report
     timeout = float(args[args.index("--timeout") + 1]) if "--timeout" in args else check.DEFAULT_TIMEOUT
     if via == "paste":  # the page's call (ui/check_run.py) with what a learner pasted
-        return check.grade_source(path.read_bytes(), "pasted code.py", timeout=timeout).to_dict()
-    return check.grade(path, timeout=timeout).to_dict()
+        report = check.grade_source(path.read_bytes(), "pasted code.py", timeout=timeout).to_dict()
+    else:
+        report = check.grade(path, timeout=timeout).to_dict()
+    jsonschema.validate(report, check.REPORT_SCHEMA)  # whatever the hostile code did, the report keeps its form
+    return report
 
 
 def zero_pad_failure(report: dict) -> dict:
