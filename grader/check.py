@@ -96,7 +96,6 @@ __all__ = [
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MEMORY_MB = 1024
 MIN_MEMORY_MB = 256  # Python and NumPy need this much address space before the learner's code runs
-MAX_SOLUTION_BYTES = 2 * 1024 * 1024  # a course notebook's functions are a few kB; the file is copied per child
 RUNNER = Path(__file__).with_name("_runner.py")
 SCHEMA_VERSION = 2
 _BAD_OUTPUT = "bad output: "
@@ -1237,6 +1236,10 @@ def grade_source(
     ``--no-sandbox`` (a learner's own file on their own computer); nothing on the server passes it.
     """
     start = time.perf_counter()
+    if sandboxed:  # the teacher's switch first, so that it is the answer whatever the file holds
+        on, why = sandbox.enabled()
+        if not on:
+            raise sandbox.SandboxUnavailable(why)
     report = Report(name, False, None, [], timeout, memory_mb)
     try:
         prepared = prepare(data, name)

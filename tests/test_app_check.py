@@ -30,6 +30,15 @@ def server_settings(monkeypatch):
     sandbox.status.cache_clear()
 
 
+_RUN_UNSANDBOXED = sandbox.run_unsandboxed
+
+
+@pytest.fixture(autouse=True)
+def never_unsandboxed(monkeypatch):
+    """Nothing the page does may reach the command line's --no-sandbox path."""
+    monkeypatch.setattr(sandbox, "run_unsandboxed", lambda *a, **k: pytest.fail("ran learner code unsandboxed"))
+
+
 @pytest.fixture
 def never_graded(monkeypatch):
     """grade_source fails the test if the page calls it."""
@@ -159,9 +168,10 @@ def test_run_grading_refuses_even_past_the_gate(monkeypatch, tmp_path, env):
     assert "Your report" not in texts(at) and not marker.exists()
 
 
-def test_the_marker_file_is_written_only_without_the_sandbox(tmp_path):
+def test_the_marker_file_is_written_only_without_the_sandbox(tmp_path, monkeypatch):
     # The control of the two tests above: the same code, graded by a learner on their own computer with
     # --no-sandbox, writes the file; in the sandbox (the page's way) it cannot.
+    monkeypatch.setattr(sandbox, "run_unsandboxed", _RUN_UNSANDBOXED)  # the command line's --no-sandbox, here only
     code, marker = _load_time_marker(tmp_path)
     sandboxed = check.grade_source(code.encode(), "pasted code.py")
     assert "PermissionError" in sandboxed.error and not marker.exists()  # refused by the kernel, at load

@@ -626,6 +626,8 @@ def test_the_teacher_can_turn_grading_off(tmp_path, monkeypatch):
     assert sandbox.enabled() == (False, "Grading is closed during the exam.")
     with pytest.raises(sandbox.SandboxUnavailable, match="closed during the exam"):
         check.grade(SOLUTIONS / "correct_rot180.py")
+    with pytest.raises(sandbox.SandboxUnavailable, match="closed during the exam"):  # the switch first, always
+        check.grade_source(b"\x00 not even text", "pasted code.py")
     out = subprocess.run(
         [sys.executable, "-m", "grader", str(SOLUTIONS / "correct_rot180.py")],
         cwd=ROOT,
