@@ -10,6 +10,8 @@ from ui import check_figures
 from ui.check_run import availability, run_grading
 
 MAX_PASTE = 200_000  # characters of pasted code
+ICON = {"PASS": ":material/check_circle:", "FAIL": ":material/cancel:", "NUMPY 2": ":material/warning:"}
+COLOUR = {"PASS": "green", "FAIL": "red", "NUMPY 2": "orange"}
 
 st.title("Check my code")
 st.markdown(
@@ -23,8 +25,8 @@ st.markdown(
     "prints and plots are left out."
 )
 
-gate = availability()
-if not gate.ok:
+
+def _unavailable(gate) -> None:
     st.error(f"{gate.why} Nothing was run.", icon=":material/block:")
     if gate.detail:
         st.caption(f"For your teacher: {gate.detail}")
@@ -32,47 +34,30 @@ if not gate.ok:
         "On your own computer the command line gives the same report: `python -m grader my_solution.py` "
         "(on macOS or Windows add `--no-sandbox`, for your own file only)."
     )
-    st.stop()
 
-source = st.radio("Your code", ["Paste it", "Upload a file"], key="check_source", horizontal=True)
-if source == "Paste it":
-    text = st.text_area(
-        "Your functions",
-        key="check_code",
-        height=260,
-        max_chars=MAX_PASTE,
-        placeholder="import numpy as np\n\ndef zero_pad(X, pad):\n    ...",
-    )
-    data, name = text.encode("utf-8"), "pasted code.py"
-else:
-    upload = st.file_uploader("A .py file or the course notebook (.ipynb)", type=["py", "ipynb"], key="check_upload")
-    data, name = (upload.getvalue(), upload.name) if upload is not None else (b"", "")
 
-if st.button("Check my code", type="primary", key="check_run", icon=":material/play_arrow:"):
-    if not data.strip():
-        st.warning("There is no code to check yet: paste your functions or choose a file.", icon=":material/info:")
+def _code() -> tuple[bytes, str]:
+    """What the learner hands in: pasted text or an uploaded file, and its name."""
+    source = st.radio("Your code", ["Paste it", "Upload a file"], key="check_source", horizontal=True)
+    if source == "Paste it":
+        text = st.text_area(
+            "Your functions",
+            key="check_code",
+            height=260,
+            max_chars=MAX_PASTE,
+            placeholder="import numpy as np\n\ndef zero_pad(X, pad):\n    ...",
+        )
+        data, name = text.encode("utf-8"), "pasted code.py"
     else:
-        report = run_grading(data, name)
-        if report is not None:
-            st.session_state["check_report"] = report
+        upload = st.file_uploader(
+            "A .py file or the course notebook (.ipynb)", type=["py", "ipynb"], key="check_upload"
+        )
+        data, name = (upload.getvalue(), upload.name) if upload is not None else (b"", "")
+    return data, name
 
-report = st.session_state.get("check_report")
-if report is None:
-    st.stop()
 
-st.subheader("Your report")
-if report.error:
-    st.error(report.error, icon=":material/error:")
-    st.stop()
-for note in file_notes(report):
-    st.caption(note)
-failed = sum(not f.passed for f in report.functions)
-passing = len(report.functions) - failed
-st.markdown(f"**{passing} of {len(report.functions)} functions pass** (checked in {report.seconds:.1f} s).")
-ICON = {"PASS": ":material/check_circle:", "FAIL": ":material/cancel:", "NUMPY 2": ":material/warning:"}
-COLOUR = {"PASS": "green", "FAIL": "red", "NUMPY 2": "orange"}
-
-for k, f in enumerate(report.functions):
+def _show_function(k: int, f) -> None:
+    """One function's verdict, its mistakes with their fixes and links, and its output beside the right one."""
     t = function_text(f)
     with st.container(border=True):
         st.markdown(f"#### `{f.function}` :{COLOUR[t.verdict]}[{t.verdict}]")
@@ -80,7 +65,7 @@ for k, f in enumerate(report.functions):
             st.caption(t.headline.split("  ", 1)[1] + " checked entry by entry.")
             for note in t.notes:
                 st.caption(note)
-            continue
+            return
         if t.verdict == "NUMPY 2":
             st.warning(f.numpy2.detail, icon=ICON["NUMPY 2"])
         if t.kinds:
@@ -124,12 +109,44 @@ for k, f in enumerate(report.functions):
                 st.page_link(link[0], label=link[2], icon=":material/tune:", query_params=link[1])
                 st.caption(f"It opens set up like case `{first.case}`, to follow the right computation step by step.")
 
-st.download_button(
-    "Download the report (JSON)",
-    data=lambda: json.dumps(report.to_dict(), indent=2, allow_nan=False),
-    file_name="report.json",
-    mime="application/json",
-    key="check_download",
-    on_click="ignore",
-    icon=":material/download:",
-)
+
+def _show_report(report) -> None:
+    st.subheader("Your report")
+    if report.error:
+        st.error(report.error, icon=":material/error:")
+        return
+    for note in file_notes(report):
+        st.caption(note)
+    failed = sum(not f.passed for f in report.functions)
+    passing = len(report.functions) - failed
+    st.markdown(f"**{passing} of {len(report.functions)} functions pass** (checked in {report.seconds:.1f} s).")
+    for k, f in enumerate(report.functions):
+        _show_function(k, f)
+    st.download_button(
+        "Download the report (JSON)",
+        data=lambda: json.dumps(report.to_dict(), indent=2, allow_nan=False),
+        file_name="report.json",
+        mime="application/json",
+        key="check_download",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+# No st.stop() below: the router's notice about unusable link values runs after the page, and a stopped script
+# sends nothing more.
+gate = availability()
+if not gate.ok:
+    _unavailable(gate)
+else:
+    data, name = _code()
+    if st.button("Check my code", type="primary", key="check_run", icon=":material/play_arrow:"):
+        if not data.strip():
+            st.warning("There is no code to check yet: paste your functions or choose a file.", icon=":material/info:")
+        else:
+            report = run_grading(data, name)
+            if report is not None:
+                st.session_state["check_report"] = report
+    report = st.session_state.get("check_report")
+    if report is not None:
+        _show_report(report)
