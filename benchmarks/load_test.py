@@ -68,13 +68,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(extra_args: list[str] | None = None, timeout: float = 60, log_path: Path | None = None):
-    """``streamlit run app.py`` on a free loopback port (the repository's .streamlit/config.toml applies).
+def running_server(
+    extra_args: list[str] | None = None, timeout: float = 60, log_path: Path | None = None, script: str = "app.py"
+):
+    """``streamlit run SCRIPT`` (the app by default) on a free loopback port (the repository's
+    .streamlit/config.toml applies).
 
     Yields ``(port, process)``; the server is terminated (then killed) on exit.
     """
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", *(extra_args or [])]
     log = open(log_path or os.devnull, "w")  # noqa: SIM115
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)

@@ -56,7 +56,7 @@ def test_a_link_reopens_a_2d_layer_and_its_formulas_render(browser, app_url):
     page = _open_symbolic(browser, f"{app_url}/symbolic?{query}")
     _assert_clean(page)
     values = page.locator("[data-testid=stNumberInput] input").evaluate_all("els => els.map(e => e.value)")
-    # the page's H, W, f_H, f_W, s, p, C_in, C_out and (since dilation and groups) dilation
+    # the page's H, W, f_H, f_W, s, p, C_in, C_out, dilation
     assert values[-9:] == ["4", "4", "3", "3", "2", "1", "2", "2", "1"]
     assert page.locator("[data-testid=stMarkdownContainer] .katex").count() >= 10
     assert page.locator(".katex-error").count() == 0

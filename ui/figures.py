@@ -11,20 +11,27 @@ Conventions shared by every figure:
 - animations run in the browser as Plotly frames that move only small overlay traces (window
   rectangles, highlighted cells) and the title; step buttons are rewritten by each frame so that
   "step" always means the neighbouring frame.
+
+Figures are built as plain dicts (:class:`Spec`), laid out here rather than by ``plotly.subplots.make_subplots``:
+Plotly's per-property validation took about 80% of a page's server time on a cache miss (py-spy on the flip page),
+and every trace, axis and annotation here is written in Plotly.js's own terms, so there is nothing to validate.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+import plotly.io as pio
+from plotly.colors import get_colorscale
 
 from . import limits
 
 __all__ = [
     "AnimatedFigure",
+    "Spec",
     "Grid",
     "Step",
     "grids_figure",
@@ -39,8 +46,9 @@ __all__ = [
     "SPEEDS",
 ]
 
-SIGNED = "RdBu_r"
-POSITION = "Viridis"
+# Plotly.js knows neither "RdBu_r" nor every Python-side name: the specs carry the colours themselves.
+SIGNED = get_colorscale("RdBu_r")
+POSITION = get_colorscale("Viridis")
 PAD_GREY = "rgba(150, 150, 150, 0.55)"
 WINDOW = "#111111"
 HILITE = "#e69f00"  # Okabe-Ito orange: visible on red, blue and white
@@ -123,10 +131,144 @@ def sum_text(a: np.ndarray, b: np.ndarray, max_terms: int = 9) -> str:
     return " + ".join(terms)
 
 
-def lift_titles(fig: go.Figure) -> go.Figure:
+def lift_titles(fig: Spec) -> Spec:
     """Raise the subplot titles clear of the column numbers above each grid (called before the figure is shown)."""
     fig.update_annotations(yshift=34)
     return fig
+
+
+def _merge(target: dict, changes: dict) -> None:
+    """``target.update(changes)``, recursing into nested dicts (as Plotly's update methods do)."""
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
+
+
+class Spec(go.Figure):
+    """A figure kept as the plain dict Plotly.js draws: ``{"data": [...], "layout": {...}, "frames": [...]}``.
+
+    It is a ``go.Figure`` so that ``st.plotly_chart`` takes it as it is (a figure's ``to_dict`` is trusted; a dict
+    would be validated, property by property). It holds nothing Python-side: ``to_dict``, ``to_plotly_json``,
+    ``to_json`` and ``to_html`` read the spec, and ``update_layout`` / ``update_annotations`` change it. The figures
+    are cached and shared between sessions, so they are never changed after they are built.
+    """
+
+    def __init__(self, spec: dict):
+        super().__init__()  # an empty figure: nothing to validate
+        object.__setattr__(self, "_spec", spec)  # plotly objects refuse unknown attributes
+
+    def __reduce__(self):
+        return (type(self), (self._spec,))
+
+    @property
+    def spec(self) -> dict:
+        return self._spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+    def to_plotly_json(self) -> dict:
+        return self._spec
+
+    def to_json(self, *args, **kwargs) -> str:
+        return pio.to_json(self._spec, *args, validate=False, **kwargs)
+
+    def to_html(self, *args, **kwargs) -> str:
+        return pio.to_html(self._spec, *args, validate=False, **kwargs)
+
+    def update_layout(self, dict1: dict | None = None, **kwargs) -> Spec:
+        _merge(self._spec.setdefault("layout", {}), {**(dict1 or {}), **kwargs})
+        return self
+
+    def update_annotations(self, **kwargs) -> Spec:
+        for annotation in self._spec.get("layout", {}).get("annotations", []):
+            _merge(annotation, copy.deepcopy(kwargs))
+        return self
+
+
+class _Subplots:
+    """A grid of subplots laid out as ``plotly.subplots.make_subplots`` does (same domains, axis names, titles),
+    with the axes every matrix here needs: integer ticks, columns numbered on top, square cells, row 0 on top."""
+
+    def __init__(
+        self,
+        rows: int,
+        cols: int,
+        titles: list[str],
+        column_widths: list[float] | None = None,
+        horizontal_spacing: float = 0.2,
+        vertical_spacing: float = 0.3,
+    ):
+        self.rows, self.cols = rows, cols
+        self.data: list[dict] = []
+        self.layout: dict = {"annotations": []}
+        widths = column_widths or [1.0] * cols
+        free_w = 1.0 - horizontal_spacing * (cols - 1)
+        x0, self._x = 0.0, []
+        for w in widths:
+            self._x.append((x0, x0 + free_w * w / sum(widths)))
+            x0 += free_w * w / sum(widths) + horizontal_spacing
+        free_h = 1.0 - vertical_spacing * (rows - 1)
+        height = free_h / rows
+        self._y = [
+            (1.0 - r * (height + vertical_spacing) - height, 1.0 - r * (height + vertical_spacing)) for r in range(rows)
+        ]
+        self._titles = titles
+
+    def _k(self, row: int, col: int) -> int:
+        return (row - 1) * self.cols + col  # make_subplots numbers the subplots row by row, from 1
+
+    def _axes(self, row: int, col: int) -> tuple[str, str]:
+        """``("x3", "y3")``: the axis references of subplot (row, col), created on first use."""
+        k = self._k(row, col)
+        ref = "" if k == 1 else str(k)
+        x_name, y_name = f"xaxis{ref}", f"yaxis{ref}"
+        if x_name not in self.layout:
+            common = dict(showgrid=False, zeroline=False, constrain="domain", tickmode="linear", dtick=1)
+            self.layout[x_name] = dict(domain=list(self._x[col - 1]), anchor=f"y{ref}", side="top", **common)
+            self.layout[y_name] = dict(domain=list(self._y[row - 1]), anchor=f"x{ref}", scaleanchor=f"x{ref}", **common)
+        return f"x{ref}", f"y{ref}"
+
+    def add(self, trace: dict, row: int, col: int) -> int:
+        """Add a trace (a dict with its ``type``) to subplot (row, col); returns its index."""
+        xref, yref = self._axes(row, col)
+        self.data.append({**{k: v for k, v in trace.items() if v is not None}, "xaxis": xref, "yaxis": yref})
+        return len(self.data) - 1
+
+    def fit(self, row: int, col: int, shape: tuple[int, int]) -> None:
+        """Fit subplot (row, col) to a matrix of ``shape``: one unit a cell, row 0 at the top."""
+        self._axes(row, col)
+        k = self._k(row, col)
+        ref = "" if k == 1 else str(k)
+        n_r, n_c = shape
+        self.layout[f"xaxis{ref}"]["range"] = [-0.5, n_c - 0.5]
+        self.layout[f"yaxis{ref}"]["range"] = [n_r - 0.5, -0.5]
+
+    def figure(self, **layout) -> Spec:
+        """The figure, its subplot titles centred over the subplots that have them (as make_subplots puts them)."""
+        for k, title in enumerate(self._titles):
+            if not title:
+                continue
+            row, col = k // self.cols + 1, k % self.cols + 1
+            (x0, x1), (_, y1) = self._x[col - 1], self._y[row - 1]
+            self.layout["annotations"].append(
+                dict(
+                    text=title,
+                    x=(x0 + x1) / 2,
+                    y=y1,
+                    xref="paper",
+                    yref="paper",
+                    xanchor="center",
+                    yanchor="bottom",
+                    showarrow=False,
+                    yshift=22,  # clear of the column numbers on top
+                    font=dict(size=15),
+                )
+            )
+        _merge(self.layout, layout)
+        return Spec({"data": self.data, "layout": self.layout})
 
 
 def _text(z: np.ndarray) -> np.ndarray:
@@ -137,14 +279,15 @@ def _show_numbers(z: np.ndarray) -> bool:
     return max(z.shape) <= limits.MAX_SHOWN + 2 * limits.MAX_PAD
 
 
-def _heat_traces(g: Grid, zmax: float) -> list[go.BaseTraceType]:
+def _heat_traces(g: Grid, zmax: float) -> list[dict]:
     z = np.asarray(g.z, dtype=np.float64)
     show = _show_numbers(z)
     text = g.text if g.text is not None else _text(z)
-    traces: list[go.BaseTraceType] = []
+    traces: list[dict] = []
     if g.positions is not None:
         traces.append(
-            go.Heatmap(
+            dict(
+                type="heatmap",
                 z=g.positions,
                 text=text if show else None,
                 texttemplate="%{text}" if show else None,
@@ -168,7 +311,8 @@ def _heat_traces(g: Grid, zmax: float) -> list[go.BaseTraceType]:
         body[g.pad] = np.nan
         body_text = np.where(g.pad, "", text)  # each cell's number is written by one layer only
     traces.append(
-        go.Heatmap(
+        dict(
+            type="heatmap",
             z=body,
             text=body_text if show else None,
             texttemplate="%{text}" if show else None,
@@ -187,7 +331,8 @@ def _heat_traces(g: Grid, zmax: float) -> list[go.BaseTraceType]:
     if g.pad is not None and g.pad.any():
         pad_z = np.where(g.pad, 0.0, np.nan)
         traces.append(
-            go.Heatmap(
+            dict(
+                type="heatmap",
                 z=pad_z,
                 text=np.where(g.pad, text, "") if show else None,
                 texttemplate="%{text}" if show else None,
@@ -205,11 +350,12 @@ def _heat_traces(g: Grid, zmax: float) -> list[go.BaseTraceType]:
     return traces
 
 
-def _cross_trace(cross: np.ndarray, mode: str) -> go.Scatter:
+def _cross_trace(cross: np.ndarray, mode: str) -> dict:
     """A small x on every True cell: in the corner (the number stays) or in the centre (instead of the number)."""
     ys, xs = np.nonzero(cross)
     corner = mode == "corner"
-    return go.Scatter(
+    return dict(
+        type="scatter",
         x=xs + 0.3 if corner else xs,
         y=ys - 0.3 if corner else ys,
         mode="markers",
@@ -225,42 +371,23 @@ def _zmax(grids: list[Grid]) -> float:
     return m if m > 0 else 1.0
 
 
-def _add_grid(fig: go.Figure, g: Grid, zmax: float, row: int, col: int) -> int:
+def _add_grid(fig: _Subplots, g: Grid, zmax: float, row: int, col: int) -> int:
     """Add a grid's traces to subplot (row, col), fit the axes to it; return the index of its first trace."""
     first = len(fig.data)
     for t in _heat_traces(g, g.zmax or zmax):
-        fig.add_trace(t, row=row, col=col)
-    n_r, n_c = np.shape(g.z)
-    fig.update_xaxes(range=[-0.5, n_c - 0.5], row=row, col=col)
-    fig.update_yaxes(range=[n_r - 0.5, -0.5], row=row, col=col)
+        fig.add(t, row, col)
+    fig.fit(row, col, np.shape(g.z))
     return first
 
 
-def _style_axes(fig: go.Figure, n_rows: int, n_cols: int) -> None:
-    fig.update_xaxes(showgrid=False, zeroline=False, constrain="domain", tickmode="linear", dtick=1, side="top")
-    fig.update_yaxes(showgrid=False, zeroline=False, constrain="domain", tickmode="linear", dtick=1)
-    fig.update_annotations(yshift=22, font=dict(size=15))  # subplot titles clear the column numbers on top
-    for r in range(1, n_rows + 1):
-        for c in range(1, n_cols + 1):
-            fig.update_yaxes(scaleanchor=fig.get_subplot(r, c).xaxis.plotly_name.replace("axis", ""), row=r, col=c)
-
-
-def grids_figure(grids: list[Grid], cols: int, height: int | None = None, shared_scale: bool = True) -> go.Figure:
+def grids_figure(grids: list[Grid], cols: int, height: int | None = None, shared_scale: bool = True) -> Spec:
     """Several matrices side by side (small multiples), one colour scale for all when ``shared_scale``."""
     rows = -(-len(grids) // cols)
-    fig = make_subplots(
-        rows=rows,
-        cols=cols,
-        subplot_titles=[g.title for g in grids],
-        horizontal_spacing=0.06,
-        vertical_spacing=0.12 if rows > 1 else 0.05,
-    )
+    fig = _Subplots(rows, cols, [g.title for g in grids], None, 0.06, 0.12 if rows > 1 else 0.05)
     zmax = _zmax(grids) if shared_scale else None
     for k, g in enumerate(grids):
         _add_grid(fig, g, zmax or _zmax([g]), k // cols + 1, k % cols + 1)
-    _style_axes(fig, rows, cols)
-    fig.update_layout(height=height or 360 * rows, margin=dict(l=10, r=10, t=70, b=10))
-    return fig
+    return fig.figure(height=height or 360 * rows, margin=dict(l=10, r=10, t=70, b=10))
 
 
 def _rect(r: int, c: int, h: int, w: int, color: str, width: float = 3) -> dict:
@@ -307,14 +434,7 @@ def slide_figure(
             titles.append(k.title if k is not None else "")
         titles.append(result.title if r == 0 else "")
     widths = [0.42, 0.2, 0.38] if has_kernel else [0.55, 0.45]
-    fig = make_subplots(
-        rows=n_rows,
-        cols=n_cols,
-        subplot_titles=titles,
-        column_widths=widths,
-        horizontal_spacing=0.07,
-        vertical_spacing=0.1 if n_rows > 1 else 0.05,
-    )
+    fig = _Subplots(n_rows, n_cols, titles, widths, 0.07, 0.1 if n_rows > 1 else 0.05)
     zmax = _zmax([g for g, _ in panels])
     for r, (g, k) in enumerate(panels, start=1):
         _add_grid(fig, g, zmax, r, 1)
@@ -329,15 +449,11 @@ def slide_figure(
     active = [not g.inactive for g, _ in panels]
     for r in range(1, n_rows + 1):
         window = first.window if active[r - 1] else None
-        fig.add_trace(go.Scatter(**_window_xy(window, f_H, f_W, s_H, s_W)), row=r, col=1)
-        overlay.append(len(fig.data) - 1)
-    fig.add_trace(go.Scatter(**_cell_xy(first.cell)), row=1, col=n_cols)
-    overlay.append(len(fig.data) - 1)
+        overlay.append(fig.add(_scatter(_window_xy(window, f_H, f_W, s_H, s_W)), r, 1))
+    overlay.append(fig.add(_scatter(_cell_xy(first.cell)), 1, n_cols))
     if window_span is not None:  # after the windows and the cell: frames list them in this order
         for r in range(1, n_rows + 1):
-            fig.add_trace(go.Scatter(**_span_xy(first.window if active[r - 1] else None, window_span)), row=r, col=1)
-            overlay.append(len(fig.data) - 1)
-    _style_axes(fig, n_rows, n_cols)
+            overlay.append(fig.add(_scatter(_span_xy(first.window if active[r - 1] else None, window_span)), r, 1))
     frames = []
     nowhere = _xy(_window_xy(None, f_H, f_W, s_H, s_W))
     for k, st_ in enumerate(steps):
@@ -352,12 +468,12 @@ def slide_figure(
             data.append(dict(type="heatmap", z=st_.result_z, text=_text(st_.result_z) if show else None))
             traces.append(result_trace)
         frames.append(dict(name=str(k), data=data, traces=traces, layout=dict(title=dict(text=st_.title))))
-    fig.update_layout(
+    spec = fig.figure(
         height=height or max(420, 380 * n_rows) + 110,
         title=dict(text=first.title, x=0.01, y=0.995, yanchor="top", font=dict(size=16)),
         margin=dict(l=10, r=10, t=110, b=90),
     )
-    return add_player(fig, frames)
+    return add_player(spec, frames)
 
 
 def _window_xy(window, f_H, f_W, s_H, s_W) -> dict:
@@ -400,6 +516,10 @@ def _span_xy(window, span: tuple[int, int]) -> dict:
     )
 
 
+def _scatter(trace: dict) -> dict:
+    return {"type": "scatter", **trace}
+
+
 def _xy(trace: dict) -> dict:
     """What a frame needs to move an overlay: its coordinates (the style stays from the base figure)."""
     return dict(type="scatter", x=trace["x"], y=trace["y"])
@@ -427,20 +547,15 @@ def scatter_figure(
     and the running total (``result_z``) when the figure stays small enough. Pooling's backward pass uses the
     same picture with its own rule as ``contribution_title``. ``window_stride``: the window on the running total
     drawn as its taps, that far apart (a dilated kernel), inside a dashed outline of ``window_span`` cells."""
-    fig = make_subplots(
-        rows=1,
-        cols=3,
-        subplot_titles=[dZ.title, contribution_title, running.title],
-        column_widths=[0.3, 0.25, 0.45],
-        horizontal_spacing=0.07,
-    )
+    fig = _Subplots(1, 3, [dZ.title, contribution_title, running.title], [0.3, 0.25, 0.45], 0.07, 0.3)
     zmax_dz = _zmax([dZ])
     _add_grid(fig, dZ, zmax_dz, 1, 1)
     first = steps[0]
     contrib0 = first.extra_z[0] if first.extra_z else np.zeros(contribution_shape)
     zmax_run = running.zmax or _zmax([running])
-    fig.add_trace(
-        go.Heatmap(
+    contrib_trace = fig.add(
+        dict(
+            type="heatmap",
             z=contrib0,
             text=_text(contrib0),
             texttemplate="%{text}",
@@ -453,22 +568,17 @@ def scatter_figure(
             ygap=1,
             hovertemplate="%{z:.4g}<extra></extra>",
         ),
-        row=1,
-        col=2,
+        1,
+        2,
     )
-    contrib_trace = len(fig.data) - 1
-    fig.update_xaxes(range=[-0.5, contribution_shape[1] - 0.5], row=1, col=2)
-    fig.update_yaxes(range=[contribution_shape[0] - 0.5, -0.5], row=1, col=2)
+    fig.fit(1, 2, contribution_shape)
     run_trace = _add_grid(fig, running, zmax_run, 1, 3)
     f_H, f_W = window_hw
     s_H, s_W = window_stride
-    fig.add_trace(go.Scatter(**_cell_xy(first.cell)), row=1, col=1)
-    fig.add_trace(go.Scatter(**_window_xy(first.window, f_H, f_W, s_H, s_W)), row=1, col=3)
-    overlay = [len(fig.data) - 2, len(fig.data) - 1]
+    overlay = [fig.add(_scatter(_cell_xy(first.cell)), 1, 1)]
+    overlay.append(fig.add(_scatter(_window_xy(first.window, f_H, f_W, s_H, s_W)), 1, 3))
     if window_span is not None:
-        fig.add_trace(go.Scatter(**_span_xy(first.window, window_span)), row=1, col=3)
-        overlay.append(len(fig.data) - 1)
-    _style_axes(fig, 1, 3)
+        overlay.append(fig.add(_scatter(_span_xy(first.window, window_span)), 1, 3))
     frames = []
     for k, st_ in enumerate(steps):
         data = [_xy(_cell_xy(st_.cell)), _xy(_window_xy(st_.window, f_H, f_W, s_H, s_W))]
@@ -484,12 +594,12 @@ def scatter_figure(
             data.append(dict(type="heatmap", z=st_.result_z, text=_text(st_.result_z) if show else None))
             traces.append(run_trace)
         frames.append(dict(name=str(k), data=data, traces=traces, layout=dict(title=dict(text=st_.title))))
-    fig.update_layout(
+    spec = fig.figure(
         height=height,
         title=dict(text=first.title, x=0.01, y=0.995, yanchor="top", font=dict(size=16)),
         margin=dict(l=10, r=10, t=110, b=90),
     )
-    return add_player(fig, frames)
+    return add_player(spec, frames)
 
 
 def _animate_args(names, duration: int) -> list:
@@ -520,13 +630,11 @@ def _nav(k: int, n: int) -> dict:
     )
 
 
-def add_player(fig: go.Figure, frames: list[dict]) -> go.Figure:
+def add_player(fig: Spec, frames: list[dict]) -> Spec:
     """Attach ``frames`` (plain dicts) with play (three speeds), pause, step back/forward and a scrub slider.
 
     Everything runs in the browser. Each frame rewrites the step buttons to point at its neighbours, so
-    stepping needs no server round trip. The frames are built as plain dicts and attached without Plotly's
-    per-object validation (the base figure is validated; the frames only repeat its trace types), which keeps
-    a figure of a thousand frames quick to build.
+    stepping needs no server round trip.
     """
     n = len(frames)
     if n == 0:
@@ -573,33 +681,20 @@ def add_player(fig: go.Figure, frames: list[dict]) -> go.Figure:
         # {} leaves the play menu as it is; only the step buttons' targets change
         # (a button is replaced whole, so it keeps its label and method)
         frame["layout"]["updatemenus"] = [{}, {"buttons": _nav(k, n)["buttons"]}]
-    return AnimatedFigure(fig.to_dict(), frames, layout)
+    return AnimatedFigure(fig.spec, frames, layout)
 
 
-class AnimatedFigure(go.Figure):
-    """A validated base figure plus the player (menus, slider) and frames kept as plain dicts.
+class AnimatedFigure(Spec):
+    """A :class:`Spec` with frames and a player (play, pause, step buttons, a slider), as :func:`add_player` makes.
 
-    Plotly validates every object of every frame when frames are assigned (about 4 ms a frame here, seconds
-    for a large input). The frames only repeat trace types that the validated base figure already holds, so
-    they are attached in :meth:`to_dict`, which is what ``st.plotly_chart``, ``to_json`` and ``to_html`` read.
-    The figures are cached and shared between sessions and never changed after they are built, so the dict is
-    built once and reused (``to_dict`` would otherwise deep-copy the figure on every rerun).
+    ``raw_frames`` and ``player_layout`` are the parts :func:`add_player` added, for tests and readers.
     """
 
-    def __init__(self, base: dict, frames: list[dict], player_layout: dict):
-        super().__init__(base)
-        # plotly objects refuse unknown attributes, hence object.__setattr__
+    def __init__(self, spec: dict, frames: list[dict], player_layout: dict):
+        spec = {**spec, "layout": {**spec["layout"], **player_layout}, "frames": frames}
+        super().__init__(spec)
         object.__setattr__(self, "raw_frames", frames)
         object.__setattr__(self, "player_layout", player_layout)
-        object.__setattr__(self, "_spec", None)
 
     def __reduce__(self):
-        return (AnimatedFigure, (super().to_dict(), self.raw_frames, self.player_layout))
-
-    def to_dict(self):
-        if self._spec is None:
-            spec = super().to_dict()
-            spec["layout"].update(self.player_layout)
-            spec["frames"] = self.raw_frames
-            object.__setattr__(self, "_spec", spec)
-        return self._spec
+        return (Spec, (self._spec,))
