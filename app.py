@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui import warmup
 from ui.controls import shared_controls, url_notice
 
 st.set_page_config(
@@ -26,6 +27,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+warmup.start_once()  # the process's first run fills the shared caches in the background (ui/warmup.py)
 shared_controls()
 try:
     page.run()

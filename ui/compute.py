@@ -1,19 +1,19 @@
 """Cached calls into convcore for the pages. Every cached function takes everything it uses as arguments.
 
 ``st.cache_data`` hashes NumPy arrays by content, so the cache key covers the whole configuration; results
-are shared between all sessions (a class opening the same preset computes it once).
+are shared between all sessions, and :mod:`ui.caching` makes sure a class opening the same preset at the same
+moment computes it once.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import streamlit as st
 
 import convcore
 from convcore import trace
 from convcore.pool import pool_windows, window_mask
 
-from . import flip_figures, forward_figures, mistakes_figures, pooling_figures, weights_figures
+from . import caching, flip_figures, forward_figures, mistakes_figures, pooling_figures, weights_figures
 
 __all__ = [
     "forward",
@@ -45,40 +45,40 @@ __all__ = [
 _CACHE = dict(max_entries=512, show_spinner=False)
 
 
-@st.cache_data(**_CACHE)
+@caching.cache_data(**_CACHE)
 def forward(
     A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
 ):
     return trace.forward_trace(A_prev, W, b, stride, pad, convention, dilation, groups)
 
 
-@st.cache_data(**_CACHE)
+@caching.cache_data(**_CACHE)
 def scatter(
     input_shape: tuple, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
 ):
     return trace.scatter_trace(input_shape, W, dZ, stride, pad, convention, dilation, groups)
 
 
-@st.cache_data(**_CACHE)
+@caching.cache_data(**_CACHE)
 def rot180(
     input_shape: tuple, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
 ):
     return trace.rot180_trace(input_shape, W, dZ, stride, pad, convention, dilation, groups)
 
 
-@st.cache_data(**_CACHE)
+@caching.cache_data(**_CACHE)
 def weights(
     A_prev: np.ndarray, weight_shape, dZ: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
 ):
     return trace.weight_trace(A_prev, weight_shape, dZ, stride, pad, convention, dilation, groups)
 
 
-@st.cache_data(**_CACHE)
+@caching.cache_data(**_CACHE)
 def pool(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray | None, ties: str):
     return trace.pool_trace(A_prev, {"f": f, "stride": stride}, mode, dA, ties)
 
 
-@st.cache_data(**_CACHE)
+@caching.cache_data(**_CACHE)
 def backward_all(
     A_prev: np.ndarray, W: np.ndarray, dZ: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
 ) -> dict:
@@ -98,7 +98,7 @@ def backward_all(
     return {"scatter": scatter_, "rot180": rot, "unrotated": unrotated}
 
 
-@st.cache_data(**_CACHE)
+@caching.cache_data(**_CACHE)
 def cell_terms(
     K: np.ndarray, dZ: np.ndarray, stride: int, y: int, x: int, c_in: int, dilation: int = 1, groups: int = 1
 ) -> list:
@@ -110,7 +110,7 @@ def cell_terms(
 _FIG_CACHE = dict(max_entries=256, show_spinner=False)
 
 
-@st.cache_resource(**_FIG_CACHE)
+@caching.cache_resource(**_FIG_CACHE)
 def forward_figure(
     A_prev: np.ndarray,
     W: np.ndarray,
@@ -125,14 +125,14 @@ def forward_figure(
     return forward_figures.forward_figure(forward(A_prev, W, b, stride, pad, convention, dilation, groups), k)
 
 
-@st.cache_resource(**_FIG_CACHE)
+@caching.cache_resource(**_FIG_CACHE)
 def output_maps_figure(
     A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
 ):
     return forward_figures.output_maps_figure(forward(A_prev, W, b, stride, pad, convention, dilation, groups))
 
 
-@st.cache_resource(**_FIG_CACHE)
+@caching.cache_resource(**_FIG_CACHE)
 def scatter_figure(
     input_shape: tuple,
     W: np.ndarray,
@@ -148,7 +148,7 @@ def scatter_figure(
     return flip_figures.scatter_form_figure(t, c_in)
 
 
-@st.cache_resource(**_FIG_CACHE)
+@caching.cache_resource(**_FIG_CACHE)
 def rot180_figure(
     input_shape: tuple,
     W: np.ndarray,
@@ -164,7 +164,7 @@ def rot180_figure(
     return flip_figures.rot180_form_figure(t, c_in)
 
 
-@st.cache_resource(**_FIG_CACHE)
+@caching.cache_resource(**_FIG_CACHE)
 def verdict_figure(
     A_prev: np.ndarray,
     W: np.ndarray,
@@ -183,7 +183,7 @@ def verdict_figure(
     )
 
 
-@st.cache_resource(**_FIG_CACHE)
+@caching.cache_resource(**_FIG_CACHE)
 def mistake_outcome(key: str, case_name: str):
     """The catalogue's own code run on one of its cases (never code typed by a visitor); shared, read-only."""
     from grader import mistakes
@@ -191,7 +191,7 @@ def mistake_outcome(key: str, case_name: str):
     return mistakes.evaluate(key, case_name)
 
 
-@st.cache_resource(**_FIG_CACHE)
+@caching.cache_resource(**_FIG_CACHE)
 def mistake_figures(key: str, case_name: str) -> list:
     """One figure per output of the mistake's function: right, mistaken, difference (through the first
     differing entry)."""
@@ -207,7 +207,7 @@ def mistake_figures(key: str, case_name: str) -> list:
 # --- dW / db page and pooling page -----------------------------------------------------------------------------
 
 
-@st.cache_data(**_CACHE)
+@caching.cache_data(**_CACHE)
 def weight_check(
     A_prev: np.ndarray, weight_shape, dZ: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
 ):
@@ -219,7 +219,7 @@ def weight_check(
     return {"dW": dW, "db": db}
 
 
-@st.cache_data(**_CACHE)
+@caching.cache_data(**_CACHE)
 def pool_fast(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray, ties: str) -> dict:
     """Pooling with the fast code, for one example: ``A_prev (n_H_prev, n_W_prev, n_C)``, ``dA (n_H, n_W, n_C)``
     -> ``{"A": (n_H, n_W, n_C), "dA_prev": (n_H_prev, n_W_prev, n_C)}``."""
@@ -228,7 +228,7 @@ def pool_fast(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray
     return {"A": A[0], "dA_prev": dA_prev[0]}
 
 
-@st.cache_data(**_CACHE)
+@caching.cache_data(**_CACHE)
 def pool_ties(A_prev: np.ndarray, f: int, stride: int, dA: np.ndarray) -> dict:
     """Max pooling's two tie rules side by side, for one example ``A_prev (n_H_prev, n_W_prev, n_C)``.
 
@@ -255,7 +255,7 @@ def pool_ties(A_prev: np.ndarray, f: int, stride: int, dA: np.ndarray) -> dict:
     }
 
 
-@st.cache_resource(**_FIG_CACHE)
+@caching.cache_resource(**_FIG_CACHE)
 def weight_panels_figure(
     A_prev: np.ndarray, weight_shape, dZ: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
 ):
@@ -263,7 +263,7 @@ def weight_panels_figure(
     return weights_figures.weight_panels_figure(t)
 
 
-@st.cache_resource(**_FIG_CACHE)
+@caching.cache_resource(**_FIG_CACHE)
 def weight_slide_figure(
     A_prev: np.ndarray,
     weight_shape: tuple,
@@ -280,28 +280,28 @@ def weight_slide_figure(
     return weights_figures.weight_slide_figure(t, c_in, c_out)
 
 
-@st.cache_resource(**_FIG_CACHE)
+@caching.cache_resource(**_FIG_CACHE)
 def dz_sums_figure(
     A_prev: np.ndarray, weight_shape, dZ: np.ndarray, stride: int, pad: int, convention: str, dilation=1, groups=1
 ):
     return weights_figures.dz_sums_figure(weights(A_prev, weight_shape, dZ, stride, pad, convention, dilation, groups))
 
 
-@st.cache_resource(**_FIG_CACHE)
+@caching.cache_resource(**_FIG_CACHE)
 def pool_forward_figure(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray | None, ties: str, c: int):
     return pooling_figures.pool_forward_figure(pool(A_prev, f, stride, mode, dA, ties), c)
 
 
-@st.cache_resource(**_FIG_CACHE)
+@caching.cache_resource(**_FIG_CACHE)
 def pool_backward_figure(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray, ties: str, c: int):
     return pooling_figures.pool_backward_figure(pool(A_prev, f, stride, mode, dA, ties), c)
 
 
-@st.cache_resource(**_FIG_CACHE)
+@caching.cache_resource(**_FIG_CACHE)
 def pool_result_figure(A_prev: np.ndarray, f: int, stride: int, mode: str, dA: np.ndarray, ties: str, c: int):
     return pooling_figures.pool_result_figure(pool(A_prev, f, stride, mode, dA, ties), c)
 
 
-@st.cache_resource(**_FIG_CACHE)
+@caching.cache_resource(**_FIG_CACHE)
 def pool_ties_figure(A_prev: np.ndarray, f: int, stride: int, dA: np.ndarray, c: int):
     return pooling_figures.pool_ties_figure(pool_ties(A_prev, f, stride, dA), c)

@@ -22,14 +22,13 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-import streamlit as st
 import sympy
 
 import convcore
 from convcore import symbolic
 from convcore.symbolic import LIMITS, Derivation
 
-from . import presets
+from . import caching, presets
 from .controls import Config
 from .figures import fmt
 
@@ -103,7 +102,7 @@ class Layer:
         return text
 
 
-@st.cache_resource(**_CACHE)
+@caching.cache_resource(**_CACHE)
 def derivation(
     ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, dilation, groups
 ) -> Derivation:
@@ -170,7 +169,7 @@ def _short(line: str) -> str:
     return f"{parts[0]} = {parts[-1]}"
 
 
-@st.cache_resource(**_CACHE)
+@caching.cache_resource(**_CACHE)
 def latex_view(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, dilation, groups) -> LatexView:
     """The LaTeX of one derivation, built once per layer (about a second for the largest allowed case)."""
     r = derivation(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, dilation, groups)
@@ -229,7 +228,7 @@ def _row(cells) -> str:
     return " & ".join(cells)
 
 
-@st.cache_resource(**_CACHE)
+@caching.cache_resource(**_CACHE)
 def jacobian_view(
     ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, dilation, groups, col: int
 ) -> dict:
@@ -274,7 +273,7 @@ def jacobian_view(
     return {"column": column, "chain": chain}
 
 
-@st.cache_resource(**_CACHE)
+@caching.cache_resource(**_CACHE)
 def jacobian_table(
     ndim,
     in_shape,
@@ -320,7 +319,7 @@ def jacobian_table(
     return f"\\begin{{array}}{{c|{'c' * n_cols}}} {header} \\\\ \\hline " + " \\\\ ".join(body) + " \\end{array}"
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@caching.cache_data(max_entries=128, show_spinner=False)
 def numeric_check(
     ndim,
     in_shape,

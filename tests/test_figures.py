@@ -1,0 +1,80 @@
+"""The plotting primitives (ui/figures.py): the dict-built layout agrees with plotly.subplots.make_subplots, specs
+are what Plotly.js draws, and animations stay light at the largest sizes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly.io as pio
+import pytest
+from plotly.subplots import make_subplots
+
+from ui import figures as F
+
+
+@pytest.mark.parametrize(
+    ("rows", "cols", "widths", "hs", "vs"),
+    [
+        (1, 3, [0.3, 0.25, 0.45], 0.07, 0.3),
+        (2, 3, [0.42, 0.2, 0.38], 0.07, 0.1),
+        (3, 4, None, 0.06, 0.12),
+        (1, 1, None, 0.2, 0.3),
+    ],
+)
+def test_the_subplot_layout_is_make_subplots_own(rows, cols, widths, hs, vs):
+    """Domains, axis names and anchors, and the title positions, as make_subplots computes them (the oracle)."""
+    titles = [f"t{k}" for k in range(rows * cols)]
+    ref = make_subplots(
+        rows=rows, cols=cols, subplot_titles=titles, column_widths=widths, horizontal_spacing=hs, vertical_spacing=vs
+    ).to_dict()["layout"]
+    mine = F._Subplots(rows, cols, titles, widths, hs, vs)
+    for r in range(1, rows + 1):
+        for c in range(1, cols + 1):
+            mine.add(dict(type="heatmap", z=[[0]]), r, c)
+    got = mine.figure().to_dict()["layout"]
+    for name, axis in ref.items():
+        if name.startswith(("xaxis", "yaxis")):
+            np.testing.assert_allclose(got[name]["domain"], axis["domain"], atol=1e-12, err_msg=name)
+            assert got[name]["anchor"] == axis["anchor"], name
+    for a, b in zip(got["annotations"], ref["annotations"], strict=True):
+        assert a["text"] == b["text"]
+        assert a["x"] == pytest.approx(b["x"]) and a["y"] == pytest.approx(b["y"])
+        assert (a["xanchor"], a["yanchor"]) == (b["xanchor"], b["yanchor"])
+
+
+def test_a_spec_is_plain_plotly_json_and_carries_its_colours():
+    fig = F.grids_figure([F.Grid(z=np.array([[1.0, -2.0], [np.nan, 0.5]]), title="A")], cols=1)
+    spec = json.loads(fig.to_json())
+    heat = spec["data"][0]
+    assert heat["type"] == "heatmap" and heat["xaxis"] == "x" and heat["yaxis"] == "y"
+    assert isinstance(heat["colorscale"], list) and heat["colorscale"][0][1].startswith("rgb")  # not "RdBu_r"
+    assert heat["z"][1][0] is None  # NaN as null: strict JSON
+    assert spec["layout"]["yaxis"]["scaleanchor"] == "x" and spec["layout"]["yaxis"]["range"] == [1.5, -0.5]
+    assert "<html" in fig.to_html(include_plotlyjs=False, full_html=True)
+    F.lift_titles(fig)
+    assert fig.to_dict()["layout"]["annotations"][0]["yshift"] == 34
+    assert pio.from_json(fig.to_json()).layout.yaxis.range == (1.5, -0.5)  # plotly.py reads it back: valid
+
+
+def _slide(n_steps: int):
+    grid = F.Grid(z=np.zeros((40, 40)), title="input")
+    steps = [F.Step(window=(k // 38, k % 38), cell=(k // 38, k % 38), title=f"step {k}") for k in range(n_steps)]
+    return F.slide_figure([(grid, None)], F.Grid(z=np.zeros((38, 38)), title="out"), (3, 3), steps)
+
+
+def test_the_slider_marks_every_frame_of_a_short_animation():
+    spec = _slide(36).to_dict()
+    marks = [s["label"] for s in spec["layout"]["sliders"][0]["steps"]]
+    assert marks == [str(k + 1) for k in range(36)] and len(spec["frames"]) == 36
+
+
+def test_a_long_animation_keeps_every_frame_but_a_light_slider():
+    spec = _slide(1444).to_dict()
+    marks = [int(s["label"]) for s in spec["layout"]["sliders"][0]["steps"]]
+    assert len(spec["frames"]) == 1444  # play and the step buttons go through all of them
+    assert len(marks) <= F.MAX_SLIDER_STEPS + 1 and marks[0] == 1 and marks[-1] == 1444
+    assert marks == sorted(marks) and len(set(np.diff(marks[:-1]))) == 1  # evenly spaced, then the last
+    # the step buttons of frame k point at its neighbours, whatever the slider marks
+    nav = spec["frames"][700]["layout"]["updatemenus"][1]["buttons"]
+    assert [b["args"][0] for b in nav] == [["699"], ["701"]]

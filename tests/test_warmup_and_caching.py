@@ -1,0 +1,73 @@
+"""The shared caches: one computation at a time per cached function, and the warm-up that fills them at start."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from tests.browser import ROOT, running_app
+from ui import caching
+
+
+def test_sessions_missing_the_same_entry_at_once_compute_it_once():
+    calls = []
+
+    @caching.cache_data(show_spinner=False)
+    def slow_square(x: int) -> int:
+        calls.append(x)
+        time.sleep(0.2)
+        return x * x
+
+    slow_square.clear()
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(slow_square(7))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [49] * 8
+    assert calls == [7], "eight sessions asking at once computed it once; the others found the cached entry"
+
+
+def test_a_cached_function_may_call_another_and_itself_reentrantly():
+    @caching.cache_resource(show_spinner=False)
+    def inner(x: int) -> int:
+        return x + 1
+
+    @caching.cache_resource(show_spinner=False)
+    def outer(x: int) -> int:
+        return inner(x) * (outer(x - 1) if x > 0 else 1)
+
+    assert outer(3) == 4 * 3 * 2 * 1
+
+
+def test_the_first_visit_starts_a_warm_up_that_opens_every_page():
+    """On a real server: one visit (the default page only) and the server's own warm-up thread then runs every page
+    of the router, which its log says; warm() itself, called from here, also runs every page."""
+    from ui.warmup import warm
+
+    with running_app() as (base, _proc):
+        port = int(base.rsplit(":", 1)[1])
+        assert asyncio.run(warm(port, pages=[])) == [""]  # a first visitor
+        log = ROOT / ".streamlit-test.log"
+        deadline = time.monotonic() + 90
+        while "warm-up: every page opened once" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        text = log.read_text()
+        pages = asyncio.run(warm(port))
+    assert "warm-up: every page opened once at its defaults (home, forward, flip" in text, text[-2000:]
+    assert pages[0] == "" and {"forward", "flip", "weights", "pooling", "symbolic", "mistakes"} <= set(pages)
+
+
+@pytest.mark.parametrize("setting", ["0"])
+def test_the_warm_up_can_be_turned_off(monkeypatch, setting):
+    from ui import warmup
+
+    started = []
+    monkeypatch.setenv("CONV_EXPLAINER_WARMUP", setting)
+    monkeypatch.setattr(warmup, "_started", lambda: started.append(1))
+    warmup.start_once()
+    assert not started

@@ -1,0 +1,94 @@
+"""Fill the shared caches once per server process, in the background, by opening every page at its defaults.
+
+A page's first run at a configuration nobody has opened yet computes its traces and figures; later runs, in any
+session, find them in the caches. When a class opens the link the teacher sent, the first students therefore wait
+for the work everybody else then reuses. The first script run of the process (the first visitor, or a health-checking
+load balancer's first page view) starts one background thread that connects to this same server over its own
+websocket, as a browser tab does, and runs every page with the default controls, one after the other. It never delays
+the run that started it, nor the health check (``/_stcore/health`` is answered by the server's event loop, not by a
+script), and it stops at the first error: a warm-up is an optimisation, never a requirement.
+
+Set ``CONV_EXPLAINER_WARMUP=0`` to turn it off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+
+import streamlit as st
+from streamlit.logger import get_logger
+
+__all__ = ["start_once", "warm"]
+
+_LOG = get_logger(__name__)  # Streamlit's logging setup: the server's log
+_TIMEOUT = 120.0
+
+
+async def warm(port: int, pages: list[str] | None = None, timeout: float = _TIMEOUT) -> list[str]:
+    """Run every page (``pages``: url paths, ``""`` for home; default: all of the app's) at its defaults on the
+    server at ``127.0.0.1:port``, one script run at a time. Returns the pages run."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ClientState_pb2 import ClientState
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    base = f"http://127.0.0.1:{port}/"
+    done: list[str] = []
+    async with websockets.connect(
+        f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None, open_timeout=timeout
+    ) as ws:
+        hashes: dict[str, str] = {}
+
+        async def run(page: str) -> None:
+            cs = ClientState()
+            cs.page_script_hash = hashes.get(page, "")
+            cs.page_name = page
+            cs.context_info.url = base + page
+            msg = BackMsg()
+            msg.rerun_script.CopyFrom(cs)
+            await ws.send(msg.SerializeToString())
+            while True:
+                fwd = ForwardMsg()
+                fwd.ParseFromString(await asyncio.wait_for(ws.recv(), timeout))
+                kind = fwd.WhichOneof("type")
+                if kind == "navigation":
+                    for app_page in fwd.navigation.app_pages:
+                        hashes[app_page.url_pathname] = app_page.page_script_hash
+                elif kind == "script_finished":
+                    if fwd.script_finished != ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN:
+                        return
+
+        await run("")  # the default page: it also sends the list of pages
+        done.append("")
+        for page in pages if pages is not None else [p for p in hashes if p]:
+            await run(page)
+            done.append(page)
+    return done
+
+
+def _thread_main(port: int) -> None:
+    try:
+        pages = asyncio.run(warm(port))
+        _LOG.info("warm-up: every page opened once at its defaults (%s)", ", ".join(p or "home" for p in pages))
+    except Exception as exc:  # noqa: BLE001 - never let a warm-up disturb the server
+        _LOG.warning("warm-up stopped: %s: %s", type(exc).__name__, exc)
+
+
+@st.cache_resource(show_spinner=False)
+def _started() -> bool:
+    """Start the warm-up thread; cached, so it happens once per process."""
+    port = int(st.get_option("server.port"))
+    threading.Thread(target=_thread_main, args=(port,), name="cache warm-up", daemon=True).start()
+    return True
+
+
+def start_once() -> None:
+    """Start the warm-up if this is a real server (not AppTest) and it is not turned off."""
+    if os.environ.get("CONV_EXPLAINER_WARMUP", "1") == "0":
+        return
+    from streamlit import runtime
+
+    if runtime.exists():
+        _started()
