@@ -23,6 +23,7 @@ PAGES = [
     ),
     st.Page("views/symbolic.py", title="Symbolic derivation (SymPy)", icon=":material/function:", url_path="symbolic"),
     st.Page("views/mistakes.py", title="Common mistakes", icon=":material/bug_report:", url_path="mistakes"),
+    st.Page("views/check.py", title="Check my code", icon=":material/fact_check:", url_path="check"),
 ]
 
 page = st.navigation(PAGES)

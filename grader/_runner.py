@@ -15,11 +15,19 @@ Protocol (all files in WORKDIR, which the grader creates and removes)::
 
 - ``probe`` loads the file and appends ``{"event": "loaded", "defines": [...]}`` (or ``"load_error"``) to
   ``events.jsonl``.
-- ``run`` reads ``spec.json`` (``{"cases": [{"name", "args"}]}``, arguments encoded by :func:`encode`) and
-  ``inputs.npz``; after loading it appends ``{"event": "start", "case": k}`` before case ``k`` and
-  ``{"event": "done", "case": k, "status": "ok" | "error" | "bad_output", ...}`` after it, and saves the
-  outputs of case ``k`` as ``out_<k>_<j>.npy`` with ``allow_pickle=False``. The grader reads them back with
-  ``np.load(..., allow_pickle=False)``: nothing the learner's code produced is ever unpickled.
+- ``run`` reads ``spec.json`` (``{"cases": [{"name", "args"}], "passes": [...]}``, arguments encoded by
+  :func:`encode`) and ``inputs.npz``, and runs every case once per pass: ``{"name": "own"}`` (the learner's own
+  helpers), ``{"name": "reference", "helpers": {name: source}}`` (the grader's right helpers, whose source
+  travels inside ``spec.json``, in place of the learner's) and ``{"name": "numpy1", "numpy1": true,
+  "if_errors": true}`` (NumPy as 1.x behaved, emulated here by :class:`_Numpy1`; run only if a case raised).
+  After loading it appends ``{"event": "start", "case": k, "pass": p}`` before case ``k`` and ``{"event":
+  "done", "case": k, "pass": p, "status": "ok" | "error" | "bad_output", ...}`` after it, and saves the outputs
+  of case ``k`` as ``out_<p>_<k>_<j>.npy`` with ``allow_pickle=False``. The grader reads them back without
+  believing them (a header must match its file's size; nothing is unpickled) and keeps only events of the form
+  written here: the learner's code shares the folder and may write there too.
+
+Everything a pass needs is in this file, the standard library, NumPy and WORKDIR: the sandbox lets the child
+read nothing else.
 
 The helpers shared with the grader (:data:`COURSE_FUNCTIONS`, :data:`OUTPUT_NAMES`, :func:`split_result`,
 :func:`encode`, :func:`decode`) live here so that both sides agree on them and this file stays importable
@@ -40,7 +48,18 @@ import warnings
 
 import numpy as np
 
-__all__ = ["COURSE_FUNCTIONS", "OUTPUT_NAMES", "BadOutput", "split_result", "error_text", "encode", "decode"]
+__all__ = [
+    "COURSE_FUNCTIONS",
+    "CS231N_FUNCTIONS",
+    "ALL_FUNCTIONS",
+    "OUTPUT_NAMES",
+    "NUMPY1_ALIASES",
+    "BadOutput",
+    "split_result",
+    "error_text",
+    "encode",
+    "decode",
+]
 
 #: The course's graded functions, in the notebook's order.
 COURSE_FUNCTIONS = (
@@ -54,8 +73,22 @@ COURSE_FUNCTIONS = (
     "pool_backward",
 )
 
+#: Stanford cs231n's naive layers (NCHW: x (N, C, H, W), w (F, C, HH, WW), b (F,)), graded the same way.
+CS231N_FUNCTIONS = (
+    "conv_forward_naive",
+    "conv_backward_naive",
+    "max_pool_forward_naive",
+    "max_pool_backward_naive",
+)
+
+ALL_FUNCTIONS = COURSE_FUNCTIONS + CS231N_FUNCTIONS
+
 #: What each function returns that is compared (the caches of the forward passes are not).
 OUTPUT_NAMES = {
+    "conv_forward_naive": ("out",),
+    "conv_backward_naive": ("dx", "dw", "db"),
+    "max_pool_forward_naive": ("out",),
+    "max_pool_backward_naive": ("dx",),
     "zero_pad": ("X_pad",),
     "conv_single_step": ("Z",),
     "conv_forward": ("Z",),
@@ -70,7 +103,44 @@ _RETURNS = {
     "conv_forward": "(Z, cache)",
     "pool_forward": "(A, cache)",
     "conv_backward": "(dA_prev, dW, db)",
+    "conv_forward_naive": "(out, cache)",
+    "max_pool_forward_naive": "(out, cache)",
+    "conv_backward_naive": "(dx, dw, db)",
 }
+_FORWARD = ("conv_forward", "pool_forward", "conv_forward_naive", "max_pool_forward_naive")
+_THREE = ("conv_backward", "conv_backward_naive")
+
+#: Names NumPy 2 no longer has (most were removed in 1.24 or 2.0), and what NumPy 1.x meant by them.
+NUMPY1_ALIASES = {
+    "float": float,
+    "int": int,
+    "bool": bool,
+    "object": object,
+    "complex": complex,
+    "str": str,
+    "long": int,
+    "unicode": str,
+    "float_": np.float64,
+    "complex_": np.complex128,
+    "int0": np.intp,
+    "bool8": np.bool_,
+    "NaN": np.nan,
+    "NAN": np.nan,
+    "Inf": np.inf,
+    "Infinity": np.inf,
+    "infty": np.inf,
+    "PINF": np.inf,
+    "NINF": -np.inf,
+    "product": np.prod,
+    "cumproduct": np.cumprod,
+    "alltrue": np.all,
+    "sometrue": np.any,
+    "asscalar": lambda a: np.asarray(a).item(),
+}
+
+
+def _owner(function: str) -> str:
+    return "cs231n's" if function in CS231N_FUNCTIONS else "the course's"
 
 
 class BadOutput(Exception):
@@ -100,13 +170,17 @@ def split_result(function: str, result) -> tuple[np.ndarray, ...]:
     Raises :class:`BadOutput` when the value has the wrong structure or holds no numbers.
     """
     names = OUTPUT_NAMES[function]
-    if function in ("conv_forward", "pool_forward"):
+    if function in _FORWARD:
         if not isinstance(result, (tuple, list)) or len(result) != 2:
-            raise BadOutput(f"returned a {type(result).__name__}; the course's {function} returns {_RETURNS[function]}")
+            raise BadOutput(
+                f"returned a {type(result).__name__}; {_owner(function)} {function} returns {_RETURNS[function]}"
+            )
         result = (result[0],)
-    elif function == "conv_backward":
+    elif function in _THREE:
         if not isinstance(result, (tuple, list)) or len(result) != 3:
-            raise BadOutput(f"returned a {type(result).__name__}; the course's {function} returns {_RETURNS[function]}")
+            raise BadOutput(
+                f"returned a {type(result).__name__}; {_owner(function)} {function} returns {_RETURNS[function]}"
+            )
     else:
         result = (result,)
     return tuple(_as_numbers(name, value) for name, value in zip(names, result, strict=True))
@@ -203,10 +277,17 @@ def _describe(exc: BaseException, solution: str) -> dict:
 class _Events:
     def __init__(self, workdir: str):
         self._path = os.path.join(workdir, "events.jsonl")
+        self.errors = 0
 
     def __call__(self, **event) -> None:
+        if event.get("status") in ("error", "bad_output"):
+            self.errors += 1
         with open(self._path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(event) + "\n")
+
+    @staticmethod
+    def count_errors(events) -> int:
+        return getattr(events, "errors", 0)
 
 
 def _load(solution: str, events: _Events):
@@ -223,39 +304,184 @@ def _load(solution: str, events: _Events):
     except BaseException as exc:  # noqa: BLE001 - the learner's top-level code may raise anything
         events(event="load_error", **_describe(exc, solution))
         return None
-    defines = [name for name in COURSE_FUNCTIONS if callable(getattr(module, name, None))]
+    defines = [name for name in ALL_FUNCTIONS if callable(getattr(module, name, None))]
     events(event="loaded", defines=defines)
     return module
 
 
-def _run(module, function: str, workdir: str, solution: str, memory_mb: int, events: _Events) -> None:
-    with open(os.path.join(workdir, "spec.json"), encoding="utf-8") as fh:
-        spec = json.load(fh)
-    func = getattr(module, function)
-    with np.load(os.path.join(workdir, "inputs.npz"), allow_pickle=False) as arrays:
-        for k, case in enumerate(spec["cases"]):
+class _Recorder:
+    """Which course helpers a function called, during one pass."""
+
+    def __init__(self):
+        self.called: set[str] = set()
+
+    def wrap(self, name: str, func):
+        def recorded(*args, **kwargs):
+            self.called.add(name)
+            return func(*args, **kwargs)
+
+        recorded.__name__ = name
+        return recorded
+
+
+class _Numpy1:
+    """NumPy as the course's notebook ran it (1.x), for the pass that judges the logic under a NumPy 2 error.
+
+    Stands in for the module ``np`` in the learner's file: every NumPy function works as it is, arrays it returns
+    are :class:`_Numpy1Array` (which take ``float()`` of a one-element array, and store a one-element array into
+    one entry, as NumPy 1.x did), and the names NumPy 2 removed (``np.float``, ``np.int``, ...) are back.
+    ``used`` collects what the learner's code needed of this.
+    """
+
+    def __init__(self, used: set):
+        self._used = used
+        self._cache: dict = {}
+
+    def __getattr__(self, name):
+        if name in self._cache:
+            return self._cache[name]
+        if name in NUMPY1_ALIASES and not hasattr(np, name):
+            self._used.add(f"np.{name}")
+            value = NUMPY1_ALIASES[name]
+        else:
+            value = getattr(np, name)
+        if callable(value) and not isinstance(value, type):
+            value = _wrap_numpy1(value)
+        self._cache[name] = value
+        return value
+
+
+def _numpy1(value):
+    if type(value) is np.ndarray:
+        return value.view(_Numpy1Array)
+    if isinstance(value, tuple):
+        return tuple(_numpy1(v) for v in value)
+    return value
+
+
+def _wrap_numpy1(func):
+    def wrapped(*args, **kwargs):
+        return _numpy1(func(*args, **kwargs))
+
+    return wrapped
+
+
+_NUMPY1_USED: set = set()
+
+
+class _Numpy1Array(np.ndarray):
+    """An array that behaves as NumPy 1.x did where NumPy 2 raises (see :class:`_Numpy1`)."""
+
+    def __float__(self):
+        if self.ndim > 0 and self.size == 1:
+            _NUMPY1_USED.add("float() of an array with dimensions")
+            return float(self.reshape(-1)[0])
+        return np.ndarray.__float__(self)
+
+    def __int__(self):
+        if self.ndim > 0 and self.size == 1:
+            _NUMPY1_USED.add("int() of an array with dimensions")
+            return int(self.reshape(-1)[0])
+        return np.ndarray.__int__(self)
+
+    def __setitem__(self, key, value):
+        if isinstance(value, np.ndarray) and value.ndim > 0 and value.size == 1:
+            try:
+                one_entry = np.ndim(np.ndarray.__getitem__(self, key)) == 0
+            except Exception:  # noqa: BLE001 - let the store itself raise the learner's error
+                one_entry = False
+            if one_entry:
+                _NUMPY1_USED.add("storing a one-element array into one entry")
+                value = value.reshape(())
+        np.ndarray.__setitem__(self, key, value)
+
+
+def _run_pass(module, function, cases, arrays, p: int, spec_pass: dict, solution, memory_mb, events, workdir):
+    """One pass over every case: the learner's own helpers, or the reference helpers, or NumPy 1.x."""
+    names = [h for h in ALL_FUNCTIONS if h != function]
+    saved = {h: module.__dict__[h] for h in names if h in module.__dict__}
+    saved_np = {k: v for k, v in module.__dict__.items() if v is np}
+    recorder = _Recorder()
+    helpers = {}
+    for name, source in spec_pass.get("helpers", {}).items():
+        scope = {"np": np, "__name__": "reference_helpers"}
+        exec(compile(source, f"<the reference {name}>", "exec"), scope)  # the grader's own code, from spec.json
+        helpers[name] = scope[name]
+    numpy1 = bool(spec_pass.get("numpy1"))
+    _NUMPY1_USED.clear()
+    used: set = _NUMPY1_USED
+    try:
+        for name in names:
+            target = helpers.get(name, saved.get(name))
+            if target is not None:
+                module.__dict__[name] = recorder.wrap(name, target)
+        if numpy1:
+            for alias in saved_np:
+                module.__dict__[alias] = _Numpy1(used)
+        func = saved.get(function) or getattr(module, function)
+        for k, case in enumerate(cases):
             args = decode({"tuple": case["args"]}, arrays)
-            events(event="start", case=k)
+            if numpy1:
+                args = tuple(_numpy1(a) for a in args)
+            events(event="start", case=k, **{"pass": p})
+            recorder.called.clear()
             start = time.perf_counter()
+            np.random.seed(1)  # a function that draws random numbers draws the same ones as the catalogue's code
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     outputs = split_result(function, func(*args))
             except BadOutput as exc:
-                events(event="done", case=k, status="bad_output", error=str(exc), where=None)
+                events(event="done", case=k, status="bad_output", error=str(exc), where=None, **{"pass": p})
                 continue
             except MemoryError as exc:
                 info = _describe(exc, solution)
                 info["error"] = f"MemoryError: ran out of memory (the limit is {memory_mb} MB): {exc}".rstrip(": ")
-                events(event="done", case=k, status="error", **info)
+                events(event="done", case=k, status="error", called=sorted(recorder.called), **info, **{"pass": p})
                 continue
             except BaseException as exc:  # noqa: BLE001 - report whatever the learner's code raised
-                events(event="done", case=k, status="error", **_describe(exc, solution))
+                info = _describe(exc, solution)
+                events(event="done", case=k, status="error", called=sorted(recorder.called), **info, **{"pass": p})
                 continue
             seconds = time.perf_counter() - start
             for j, out in enumerate(outputs):
-                np.save(os.path.join(workdir, f"out_{k}_{j}.npy"), out, allow_pickle=False)
-            events(event="done", case=k, status="ok", outputs=len(outputs), seconds=seconds)
+                np.save(os.path.join(workdir, f"out_{p}_{k}_{j}.npy"), np.asarray(out), allow_pickle=False)
+            events(
+                event="done",
+                case=k,
+                status="ok",
+                outputs=len(outputs),
+                seconds=seconds,
+                called=sorted(recorder.called),
+                **{"pass": p},
+            )
+    finally:
+        for name in names:
+            if name in saved:
+                module.__dict__[name] = saved[name]
+            else:
+                module.__dict__.pop(name, None)
+        module.__dict__.update(saved_np)
+    if numpy1:
+        events(event="numpy1", used=sorted(used), **{"pass": p})
+
+
+def _run(module, function: str, workdir: str, solution: str, memory_mb: int, events: _Events) -> None:
+    """Run ``function`` on every case of ``spec.json``, once per pass (``spec["passes"]``, default one pass with
+    the learner's own helpers). Pass ``k`` writes ``out_<k>_<case>_<j>.npy``; events carry ``"pass": k``. A pass
+    marked ``"if_errors": true`` runs only if an earlier pass had a case that raised."""
+    with open(os.path.join(workdir, "spec.json"), encoding="utf-8") as fh:
+        spec = json.load(fh)
+    passes = spec.get("passes") or [{"name": "own"}]
+    errors = False
+    with np.load(os.path.join(workdir, "inputs.npz"), allow_pickle=False) as arrays:
+        for p, spec_pass in enumerate(passes):
+            if spec_pass.get("if_errors") and not errors:
+                events(event="skipped", **{"pass": p})
+                continue
+            before = _Events.count_errors(events)
+            _run_pass(module, function, spec["cases"], arrays, p, spec_pass, solution, memory_mb, events, workdir)
+            errors = errors or _Events.count_errors(events) > before
 
 
 def main(argv: list[str]) -> int:

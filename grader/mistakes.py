@@ -43,6 +43,7 @@ import functools
 import inspect
 import re
 import textwrap
+import threading
 import types
 import warnings
 from collections.abc import Callable
@@ -54,10 +55,23 @@ from convcore import conv as _conv
 from convcore import naive as _naive
 from convcore import pool as _pool
 
-from ._runner import COURSE_FUNCTIONS, OUTPUT_NAMES, BadOutput, error_text, split_result
+from ._runner import (
+    ALL_FUNCTIONS,
+    COURSE_FUNCTIONS,
+    CS231N_FUNCTIONS,
+    OUTPUT_NAMES,
+    BadOutput,
+    error_text,
+    split_result,
+)
 
 __all__ = [
     "COURSE_FUNCTIONS",
+    "CS231N_FUNCTIONS",
+    "ALL_FUNCTIONS",
+    "CS231N",
+    "KINDS",
+    "through_cs231n",
     "OUTPUT_NAMES",
     "ELEMENTWISE_RTOL",
     "ELEMENTWISE_ATOL",
@@ -542,7 +556,7 @@ def _conv_backward_crop_pad_minus_pad(dZ, cache):
 
 
 def _conv_backward_crop_pad_minus_pad_batch(dZ, cache):
-    # the seed's spelling: the whole batch is cropped once, after the loops
+    # another spelling: the whole batch is cropped once, after the loops
     (A_prev, W, b, hparameters) = cache
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     (f, f, n_C_prev, n_C) = W.shape
@@ -756,6 +770,336 @@ def _pool_backward_mask_across_channels(dA, cache, mode="max"):
     return dA_prev
 
 
+def _conv_forward_stride_ignored(A_prev, W, b, hparameters):
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (f, f, n_C_prev, n_C) = W.shape
+    stride = hparameters["stride"]
+    pad = hparameters["pad"]
+    n_H = int((n_H_prev + 2 * pad - f) / stride) + 1
+    n_W = int((n_W_prev + 2 * pad - f) / stride) + 1
+    Z = np.zeros((m, n_H, n_W, n_C))
+    A_prev_pad = zero_pad(A_prev, pad)
+    for i in range(m):
+        a_prev_pad = A_prev_pad[i]
+        for h in range(n_H):
+            vert_start = h
+            vert_end = vert_start + f
+            for w in range(n_W):
+                horiz_start = w
+                horiz_end = horiz_start + f
+                for c in range(n_C):
+                    a_slice_prev = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]
+                    weights = W[:, :, :, c]
+                    biases = b[:, :, :, c]
+                    Z[i, h, w, c] = conv_single_step(a_slice_prev, weights, biases)
+    cache = (A_prev, W, b, hparameters)
+    return Z, cache
+
+
+def _conv_forward_one_example(A_prev, W, b, hparameters):
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (f, f, n_C_prev, n_C) = W.shape
+    stride = hparameters["stride"]
+    pad = hparameters["pad"]
+    n_H = int((n_H_prev + 2 * pad - f) / stride) + 1
+    n_W = int((n_W_prev + 2 * pad - f) / stride) + 1
+    Z = np.zeros((m, n_H, n_W, n_C))
+    A_prev_pad = zero_pad(A_prev, pad)
+    for i in range(m):
+        a_prev_pad = A_prev_pad[0]
+        for h in range(n_H):
+            vert_start = h * stride
+            vert_end = vert_start + f
+            for w in range(n_W):
+                horiz_start = w * stride
+                horiz_end = horiz_start + f
+                for c in range(n_C):
+                    a_slice_prev = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]
+                    weights = W[:, :, :, c]
+                    biases = b[:, :, :, c]
+                    Z[i, h, w, c] = conv_single_step(a_slice_prev, weights, biases)
+    cache = (A_prev, W, b, hparameters)
+    return Z, cache
+
+
+def _conv_forward_stride_as_pad(A_prev, W, b, hparameters):
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (f, f, n_C_prev, n_C) = W.shape
+    stride = hparameters["stride"]
+    pad = hparameters["pad"]
+    n_H = int((n_H_prev + 2 * pad - f) / stride) + 1
+    n_W = int((n_W_prev + 2 * pad - f) / stride) + 1
+    Z = np.zeros((m, n_H, n_W, n_C))
+    A_prev_pad = zero_pad(A_prev, stride)
+    for i in range(m):
+        a_prev_pad = A_prev_pad[i]
+        for h in range(n_H):
+            vert_start = h * stride
+            vert_end = vert_start + f
+            for w in range(n_W):
+                horiz_start = w * stride
+                horiz_end = horiz_start + f
+                for c in range(n_C):
+                    a_slice_prev = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]
+                    weights = W[:, :, :, c]
+                    biases = b[:, :, :, c]
+                    Z[i, h, w, c] = conv_single_step(a_slice_prev, weights, biases)
+    cache = (A_prev, W, b, hparameters)
+    return Z, cache
+
+
+def _conv_backward_crop_after_loop(dZ, cache):
+    (A_prev, W, b, hparameters) = cache
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (f, f, n_C_prev, n_C) = W.shape
+    stride = hparameters["stride"]
+    pad = hparameters["pad"]
+    (m, n_H, n_W, n_C) = dZ.shape
+    dA_prev = np.zeros((m, n_H_prev, n_W_prev, n_C_prev))
+    dW = np.zeros((f, f, n_C_prev, n_C))
+    db = np.zeros((1, 1, 1, n_C))
+    A_prev_pad = zero_pad(A_prev, pad)
+    dA_prev_pad = zero_pad(dA_prev, pad)
+    for i in range(m):
+        a_prev_pad = A_prev_pad[i]
+        da_prev_pad = dA_prev_pad[i]
+        for h in range(n_H):
+            for w in range(n_W):
+                for c in range(n_C):
+                    vert_start = h * stride
+                    vert_end = vert_start + f
+                    horiz_start = w * stride
+                    horiz_end = horiz_start + f
+                    a_slice = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]
+                    da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[:, :, :, c] * dZ[i, h, w, c]
+                    dW[:, :, :, c] += a_slice * dZ[i, h, w, c]
+                    db[:, :, :, c] += dZ[i, h, w, c]
+    dA_prev[i, :, :, :] = da_prev_pad[pad : pad + n_H_prev, pad : pad + n_W_prev, :]
+    return dA_prev, dW, db
+
+
+def _conv_backward_random_init(dZ, cache):
+    (A_prev, W, b, hparameters) = cache
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (f, f, n_C_prev, n_C) = W.shape
+    stride = hparameters["stride"]
+    pad = hparameters["pad"]
+    (m, n_H, n_W, n_C) = dZ.shape
+    dA_prev = np.random.randn(m, n_H_prev, n_W_prev, n_C_prev)
+    dW = np.random.randn(f, f, n_C_prev, n_C)
+    db = np.random.randn(1, 1, 1, n_C)
+    A_prev_pad = zero_pad(A_prev, pad)
+    dA_prev_pad = zero_pad(dA_prev, pad)
+    for i in range(m):
+        a_prev_pad = A_prev_pad[i]
+        da_prev_pad = dA_prev_pad[i]
+        for h in range(n_H):
+            for w in range(n_W):
+                for c in range(n_C):
+                    vert_start = h * stride
+                    vert_end = vert_start + f
+                    horiz_start = w * stride
+                    horiz_end = horiz_start + f
+                    a_slice = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]
+                    da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[:, :, :, c] * dZ[i, h, w, c]
+                    dW[:, :, :, c] += a_slice * dZ[i, h, w, c]
+                    db[:, :, :, c] += dZ[i, h, w, c]
+        dA_prev[i, :, :, :] = da_prev_pad[pad : pad + n_H_prev, pad : pad + n_W_prev, :]
+    return dA_prev, dW, db
+
+
+def _create_mask_max_value(x):
+    mask = np.max(x)
+    return mask
+
+
+def _distribute_value_sum_of_sides(dz, shape):
+    (n_H, n_W) = shape
+    average = dz / (n_H + n_W)
+    a = np.ones(shape) * average
+    return a
+
+
+def _pool_forward_across_channels(A_prev, hparameters, mode="max"):
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    f = hparameters["f"]
+    stride = hparameters["stride"]
+    n_H = int(1 + (n_H_prev - f) / stride)
+    n_W = int(1 + (n_W_prev - f) / stride)
+    n_C = n_C_prev
+    A = np.zeros((m, n_H, n_W, n_C))
+    for i in range(m):
+        for h in range(n_H):
+            vert_start = h * stride
+            vert_end = vert_start + f
+            for w in range(n_W):
+                horiz_start = w * stride
+                horiz_end = horiz_start + f
+                for c in range(n_C):
+                    a_prev_slice = A_prev[i, vert_start:vert_end, horiz_start:horiz_end, :]
+                    if mode == "max":
+                        A[i, h, w, c] = np.max(a_prev_slice)
+                    elif mode == "average":
+                        A[i, h, w, c] = np.mean(a_prev_slice)
+    cache = (A_prev, hparameters)
+    return A, cache
+
+
+def _pool_forward_across_examples_and_channels(A_prev, hparameters, mode="max"):
+    # the same slip, with the examples' axis taken whole as well
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    f = hparameters["f"]
+    stride = hparameters["stride"]
+    n_H = int(1 + (n_H_prev - f) / stride)
+    n_W = int(1 + (n_W_prev - f) / stride)
+    n_C = n_C_prev
+    A = np.zeros((m, n_H, n_W, n_C))
+    for i in range(m):
+        for h in range(n_H):
+            vert_start = h * stride
+            vert_end = vert_start + f
+            for w in range(n_W):
+                horiz_start = w * stride
+                horiz_end = horiz_start + f
+                for c in range(n_C):
+                    a_prev_slice = A_prev[:, vert_start:vert_end, horiz_start:horiz_end, :]
+                    if mode == "max":
+                        A[i, h, w, c] = np.max(a_prev_slice)
+                    elif mode == "average":
+                        A[i, h, w, c] = np.mean(a_prev_slice)
+    cache = (A_prev, hparameters)
+    return A, cache
+
+
+def _pool_forward_whole_channel(A_prev, hparameters, mode="max"):
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    f = hparameters["f"]
+    stride = hparameters["stride"]
+    n_H = int(1 + (n_H_prev - f) / stride)
+    n_W = int(1 + (n_W_prev - f) / stride)
+    n_C = n_C_prev
+    A = np.zeros((m, n_H, n_W, n_C))
+    for i in range(m):
+        for h in range(n_H):
+            vert_start = h * stride
+            vert_end = vert_start + f  # noqa: F841
+            for w in range(n_W):
+                horiz_start = w * stride
+                horiz_end = horiz_start + f  # noqa: F841
+                for c in range(n_C):
+                    a_prev_slice = A_prev[i, :, :, c]
+                    if mode == "max":
+                        A[i, h, w, c] = np.max(a_prev_slice)
+                    elif mode == "average":
+                        A[i, h, w, c] = np.mean(a_prev_slice)
+    cache = (A_prev, hparameters)
+    return A, cache
+
+
+def _pool_forward_h_w_swapped(A_prev, hparameters, mode="max"):
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    f = hparameters["f"]
+    stride = hparameters["stride"]
+    n_H = int(1 + (n_H_prev - f) / stride)
+    n_W = int(1 + (n_W_prev - f) / stride)
+    n_C = n_C_prev
+    A = np.zeros((m, n_H, n_W, n_C))
+    for i in range(m):
+        for h in range(n_H):
+            vert_start = h * stride
+            vert_end = vert_start + f
+            for w in range(n_W):
+                horiz_start = w * stride
+                horiz_end = horiz_start + f
+                for c in range(n_C):
+                    a_prev_slice = A_prev[i, horiz_start:horiz_end, vert_start:vert_end, c]
+                    if mode == "max":
+                        A[i, h, w, c] = np.max(a_prev_slice)
+                    elif mode == "average":
+                        A[i, h, w, c] = np.mean(a_prev_slice)
+    cache = (A_prev, hparameters)
+    return A, cache
+
+
+def _pool_forward_stride_ignored(A_prev, hparameters, mode="max"):
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    f = hparameters["f"]
+    stride = hparameters["stride"]
+    n_H = int(1 + (n_H_prev - f) / stride)
+    n_W = int(1 + (n_W_prev - f) / stride)
+    n_C = n_C_prev
+    A = np.zeros((m, n_H, n_W, n_C))
+    for i in range(m):
+        for h in range(n_H):
+            vert_start = h
+            vert_end = vert_start + f
+            for w in range(n_W):
+                horiz_start = w
+                horiz_end = horiz_start + f
+                for c in range(n_C):
+                    a_prev_slice = A_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]
+                    if mode == "max":
+                        A[i, h, w, c] = np.max(a_prev_slice)
+                    elif mode == "average":
+                        A[i, h, w, c] = np.mean(a_prev_slice)
+    cache = (A_prev, hparameters)
+    return A, cache
+
+
+def _pool_backward_stride_ignored(dA, cache, mode="max"):
+    (A_prev, hparameters) = cache
+    stride = hparameters["stride"]  # noqa: F841
+    f = hparameters["f"]
+    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    m, n_H, n_W, n_C = dA.shape
+    dA_prev = np.zeros(A_prev.shape)
+    for i in range(m):
+        a_prev = A_prev[i]
+        for h in range(n_H):
+            for w in range(n_W):
+                for c in range(n_C):
+                    vert_start = h
+                    vert_end = vert_start + f
+                    horiz_start = w
+                    horiz_end = horiz_start + f
+                    if mode == "max":
+                        a_prev_slice = a_prev[vert_start:vert_end, horiz_start:horiz_end, c]
+                        mask = create_mask_from_window(a_prev_slice)
+                        dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * dA[i, h, w, c]
+                    elif mode == "average":
+                        da = dA[i, h, w, c]
+                        shape = (f, f)
+                        dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += distribute_value(da, shape)
+    return dA_prev
+
+
+def _pool_backward_mask_times_input(dA, cache, mode="max"):
+    (A_prev, hparameters) = cache
+    stride = hparameters["stride"]
+    f = hparameters["f"]
+    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    m, n_H, n_W, n_C = dA.shape
+    dA_prev = np.zeros(A_prev.shape)
+    for i in range(m):
+        a_prev = A_prev[i]
+        for h in range(n_H):
+            for w in range(n_W):
+                for c in range(n_C):
+                    vert_start = h * stride
+                    vert_end = vert_start + f
+                    horiz_start = w * stride
+                    horiz_end = horiz_start + f
+                    if mode == "max":
+                        a_prev_slice = a_prev[vert_start:vert_end, horiz_start:horiz_end, c]
+                        mask = create_mask_from_window(a_prev_slice)
+                        dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * a_prev_slice
+                    elif mode == "average":
+                        da = dA[i, h, w, c]
+                        shape = (f, f)
+                        dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += distribute_value(da, shape)
+    return dA_prev
+
+
 # =========================================================================================================
 # The catalogue
 # =========================================================================================================
@@ -783,6 +1127,7 @@ class Mistake:
       ``pool_backward``'s gradient); ``showcase``: the name of a battery case of ``shown_by`` where the
       slip shows element-wise.
     - ``variants``: other ways learners write the same slip, used by the grader to recognise it.
+    - ``fix``: what to write instead, in one sentence.
     """
 
     key: str
@@ -796,6 +1141,7 @@ class Mistake:
     showcase: str
     shown_by: str = ""
     variants: tuple[Callable, ...] = ()
+    fix: str = ""
 
     def __post_init__(self):
         if not self.shown_by:
@@ -818,6 +1164,8 @@ class Mistake:
         ``variant`` 0 is :attr:`code`, ``k > 0`` is ``variants[k - 1]``.
         """
         function = function or self.function
+        if function in CS231N:
+            return through_cs231n(function, self.implementation(CS231N[function], variant))
         code = (self.code, *self.variants)[variant]
         if function == self.function:
             return code
@@ -876,7 +1224,11 @@ CATALOGUE: tuple[Mistake, ...] = (
             "W rotated 180 degrees, so every window receives the kernel upside down and mirrored, which keeps "
             "each window's sum: on the course's values mean(dA) is exactly right."
         ),
-        origin="seeds 000 and 001 (the flip in dE/dI); the issue",
+        fix=(
+            "Rotate the kernel before correlating: W_rot = np.rot90(W, 2) (or W[::-1, ::-1]), or use the course's"
+            " per-window form da_prev_pad[window] += W[:, :, :, c] * dZ[i, h, w, c], which needs no rotation."
+        ),
+        origin="learners' questions on the course's forum about the flip in dA_prev",
         function="conv_backward",
         code=_conv_backward_kernel_not_rotated,
         right=conv_backward_rot180,
@@ -888,10 +1240,14 @@ CATALOGUE: tuple[Mistake, ...] = (
         when="the kernel is transposed (rows and columns swapped) before it is scattered into dA_prev",
         explanation=(
             "W[:, :, :, c] is transposed before being added into each window of dA_prev, as if the gradient "
-            "needed 'the transpose' (seed 000's mentor asks 'do you mean transpose?'), so entries land in the "
+            "needed 'the transpose' (a mentor asked 'do you mean transpose?'), so entries land in the "
             "wrong places of every window and the course's mean(dA) cannot tell."
         ),
-        origin="seed 000; the issue",
+        fix=(
+            "Add W[:, :, :, c] as it is: da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[:, :, :,"
+            " c] * dZ[i, h, w, c]."
+        ),
+        origin="a learner's question on the course's forum ('do you mean transpose?')",
         function="conv_backward",
         code=_conv_backward_kernel_transposed,
         right=conv_backward,
@@ -905,7 +1261,10 @@ CATALOGUE: tuple[Mistake, ...] = (
             "The course's hint X[pad:-pad, pad:-pad, :] is right for pad >= 1, but at pad 0 the slice 0:-0 is "
             "empty, so dA_prev cannot be filled (or comes back with shape (m, 0, 0, n_C))."
         ),
-        origin="seed 003; the course's own hint",
+        fix=(
+            "Crop with explicit ends, which also work at pad 0: da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]."
+        ),
+        origin="the course's own hint; learners' solutions published on GitHub",
         function="conv_backward",
         code=_conv_backward_crop_pad_minus_pad,
         right=conv_backward,
@@ -920,7 +1279,8 @@ CATALOGUE: tuple[Mistake, ...] = (
             "vert_start = h and horiz_start = w instead of h * stride and w * stride: right for stride 1, but "
             "with any other stride the gradients are read from and added to the wrong windows."
         ),
-        origin="the issue",
+        fix="Multiply by the stride: vert_start = h * stride and horiz_start = w * stride.",
+        origin="learners' solutions published on GitHub",
         function="conv_backward",
         code=_conv_backward_stride_ignored,
         right=conv_backward,
@@ -934,7 +1294,11 @@ CATALOGUE: tuple[Mistake, ...] = (
             "The windows multiplied into dW are sliced from A_prev[i] instead of A_prev_pad[i], so each is "
             "shifted by pad and those near the far edge come out short: with pad > 0 the shapes stop matching."
         ),
-        origin="the issue",
+        fix=(
+            "Cut the window for dW from the padded example: a_slice = a_prev_pad[vert_start:vert_end, "
+            "horiz_start:horiz_end, :]."
+        ),
+        origin="learners' solutions published on GitHub",
         function="conv_backward",
         code=_conv_backward_dW_from_unpadded,
         right=conv_backward,
@@ -948,7 +1312,8 @@ CATALOGUE: tuple[Mistake, ...] = (
             "db[:, :, :, c] = dZ[i, h, w, c] keeps only the last dZ entry of each channel instead of the sum "
             "of dZ over the batch and every position."
         ),
-        origin="the issue",
+        fix="Accumulate: db[:, :, :, c] += dZ[i, h, w, c].",
+        origin="learners' solutions published on GitHub",
         function="conv_backward",
         code=_conv_backward_db_assigned,
         right=conv_backward,
@@ -963,7 +1328,8 @@ CATALOGUE: tuple[Mistake, ...] = (
             "sense, while the course (and every framework) computes cross-correlation, so Z changes unless "
             "every filter is symmetric."
         ),
-        origin="seed 001 ('should they not also be flipped going forward?'); the issue",
+        fix="Use W[:, :, :, c] as it is going forward: the layer computes cross-correlation.",
+        origin="a learner's question on the course's forum ('should they not also be flipped going forward?')",
         function="conv_forward",
         code=_conv_forward_flips_kernel,
         right=conv_forward,
@@ -977,7 +1343,8 @@ CATALOGUE: tuple[Mistake, ...] = (
             "n_W = int((n_H_prev + 2 * pad - f) / stride) + 1 uses the height, which is right only for square "
             "inputs: for the course's 5 x 7 input Z has the wrong shape."
         ),
-        origin="the issue; the course's forum",
+        fix="Compute the width from the width: n_W = int((n_W_prev + 2 * pad - f) / stride) + 1.",
+        origin="the course's forum",
         function="conv_forward",
         code=_conv_forward_width_from_height,
         right=conv_forward,
@@ -992,7 +1359,8 @@ CATALOGUE: tuple[Mistake, ...] = (
             "pad and the ones at the far edge run off the array: short windows that NumPy broadcasts silently "
             "or that make conv_single_step fail."
         ),
-        origin="the issue ('using A_prev instead of a_prev_pad slices')",
+        fix="Slice the windows from the padded example: a_prev_pad = A_prev_pad[i].",
+        origin="the course's forum ('using A_prev instead of a_prev_pad slices')",
         function="conv_forward",
         code=_conv_forward_unpadded_slices,
         right=conv_forward,
@@ -1001,13 +1369,17 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake(
         key="shapes_unpacked_wrong",
         title="Shapes unpacked in the wrong order",
-        when="the shapes are unpacked in the wrong order (the seed's 'tidier' rewrite)",
+        when="the shapes are unpacked in the wrong order",
         explanation=(
-            "The seed's 'tidier' rewrite writes n_H_prev, n_W_prev, n_C_prev, m = A_prev.shape and "
+            "A learner's 'tidier' rewrite writes n_H_prev, n_W_prev, n_C_prev, m = A_prev.shape and "
             "f, n_C = W.shape: the second line raises 'too many values to unpack', and with it fixed the "
             "first still takes the batch size for a height and the channels for the batch size."
         ),
-        origin="seed 003",
+        fix=(
+            "Unpack in the course's order: (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape and (f, f, n_C_prev, "
+            "n_C) = W.shape."
+        ),
+        origin="a learner's blog post solving the assignment without the hints",
         function="conv_forward",
         code=_conv_forward_shapes_unpacked_wrong,
         right=conv_forward,
@@ -1022,6 +1394,7 @@ CATALOGUE: tuple[Mistake, ...] = (
             "s = a_slice_prev * W + b adds the bias to each of the f * f * n_C_prev products before they are "
             "summed, so it is counted f * f * n_C_prev times instead of once."
         ),
+        fix="Sum the products first, then add the bias once: Z = np.sum(s) + b.item().",
         origin="the course's forum",
         function="conv_single_step",
         code=_conv_single_step_bias_inside_sum,
@@ -1038,6 +1411,7 @@ CATALOGUE: tuple[Mistake, ...] = (
             "a number, which the course's test rejects and which conv_forward cannot store in Z[i, h, w, c] "
             "on NumPy 2.4 or later."
         ),
+        fix="Add the bias as a number: Z = Z + b.item() (float(b[0, 0, 0]) works too).",
         origin="the course's instructions ('cast b to a float()'); the course's forum",
         function="conv_single_step",
         code=_conv_single_step_bias_not_cast,
@@ -1052,6 +1426,7 @@ CATALOGUE: tuple[Mistake, ...] = (
             "np.pad(X, pad) pads every axis, so X_pad has shape (m + 2p, n_H + 2p, n_W + 2p, n_C + 2p) instead "
             "of padding only the height and the width."
         ),
+        fix="Pad only the height and the width: np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode='constant').",
         origin="the course's forum",
         function="zero_pad",
         code=_zero_pad_all_axes,
@@ -1066,6 +1441,7 @@ CATALOGUE: tuple[Mistake, ...] = (
             "np.argmax marks a single maximum per window, as PyTorch's max_pool2d does, while the course's "
             "x == np.max(x) marks every tied maximum, so the two differ whenever a window holds a tie."
         ),
+        fix="Mark every maximum, as the course does: mask = (x == np.max(x)).",
         origin="PyTorch's convention; convcore.pool's note on ties",
         function="create_mask_from_window",
         code=_create_mask_first_max_only,
@@ -1081,7 +1457,8 @@ CATALOGUE: tuple[Mistake, ...] = (
             "dz / n_H * n_W is read by Python as (dz / n_H) * n_W, so for the square f x f window nothing is "
             "divided and every input of an average window receives the whole dz instead of dz / (f * f)."
         ),
-        origin="the issue; the course's forum (distribute_value)",
+        fix="Divide by the number of cells, with brackets: average = dz / (n_H * n_W).",
+        origin="the course's forum (distribute_value)",
         function="distribute_value",
         code=_distribute_value_precedence,
         right=distribute_value,
@@ -1098,7 +1475,8 @@ CATALOGUE: tuple[Mistake, ...] = (
             "{'stride': ..., 'f': ...}, as the course's test happens to build it; built the other way round "
             "it silently swaps f and the stride."
         ),
-        origin="seed 003",
+        fix="Read the values by key: f = hparameters['f'] and stride = hparameters['stride'].",
+        origin="a learner's blog post solving the assignment without the hints",
         function="pool_forward",
         code=_pool_forward_hparameters_by_order,
         right=pool_forward,
@@ -1112,7 +1490,8 @@ CATALOGUE: tuple[Mistake, ...] = (
             "With overlapping windows (stride < f) each window's assignment overwrites what the windows before "
             "it put in the cells they share, so gradient is lost."
         ),
-        origin="the issue",
+        fix="Accumulate with +=, so that overlapping windows add their gradients.",
+        origin="learners' solutions published on GitHub",
         function="pool_backward",
         code=_pool_backward_assigned,
         right=pool_backward,
@@ -1126,9 +1505,210 @@ CATALOGUE: tuple[Mistake, ...] = (
             "The window is sliced with ':' over the channels, so the mask marks the maximum of the whole "
             "f x f x n_C block and a channel whose own maximum is smaller gets no gradient at all."
         ),
-        origin="the issue",
+        fix="Slice one channel: a_prev_slice = a_prev[vert_start:vert_end, horiz_start:horiz_end, c].",
+        origin="learners' solutions published on GitHub",
         function="pool_backward",
         code=_pool_backward_mask_across_channels,
+        right=pool_backward,
+        showcase="course, max",
+    ),
+    # --- slips found in learners' solutions of the assignment published on GitHub ---------------------------
+    Mistake(
+        key="pool_backward_stride_ignored",
+        title="Stride ignored in pool_backward",
+        when="pool_backward's windows ignore the stride (vert_start = h instead of h * stride)",
+        explanation=(
+            "vert_start = h and horiz_start = w instead of h * stride and w * stride: right for the course's "
+            "stride-1 test, but with any other stride each gradient is sent back to the wrong window."
+        ),
+        fix="Multiply by the stride: vert_start = h * stride and horiz_start = w * stride.",
+        origin="learners' solutions published on GitHub (the most common slip there)",
+        function="pool_backward",
+        code=_pool_backward_stride_ignored,
+        right=pool_backward,
+        showcase="stride 2, max",
+    ),
+    Mistake(
+        key="mask_max_value",
+        title="Mask returns the maximum, not a mask",
+        when="create_mask_from_window returns the window's maximum value instead of a boolean mask",
+        explanation=(
+            "mask = np.max(x) is the largest value of the window, a single number: multiplied by dA it sends "
+            "that number times dA to every cell of the window instead of dA to the maximum's cell only."
+        ),
+        fix="Compare every cell with the maximum: mask = (x == np.max(x)).",
+        origin="learners' solutions published on GitHub",
+        function="create_mask_from_window",
+        code=_create_mask_max_value,
+        right=create_mask_from_window,
+        showcase="course, max",
+        shown_by="pool_backward",
+    ),
+    Mistake(
+        key="pool_across_channels",
+        title="Pooling windows taken across all channels",
+        when="pool_forward's window is sliced with ':' over the channels, so it pools all channels at once",
+        explanation=(
+            "a_prev_slice = A_prev[i, vert_start:vert_end, horiz_start:horiz_end, :] takes the f x f window of "
+            "every channel, so each output channel gets the maximum (or mean) of all channels together."
+        ),
+        fix="Slice one channel: A_prev[i, vert_start:vert_end, horiz_start:horiz_end, c].",
+        origin="learners' solutions published on GitHub",
+        function="pool_forward",
+        code=_pool_forward_across_channels,
+        right=pool_forward,
+        showcase="course, max",
+        variants=(_pool_forward_across_examples_and_channels,),
+    ),
+    Mistake(
+        key="pool_whole_channel",
+        title="Pooling over the whole image instead of the window",
+        when="pool_forward takes the whole channel A_prev[i, :, :, c] instead of the f x f window",
+        explanation=(
+            "The window's corners are computed but not used: A_prev[i, :, :, c] is the whole image of channel "
+            "c, so every output entry of that channel is the same maximum (or mean)."
+        ),
+        fix="Slice the window: A_prev[i, vert_start:vert_end, horiz_start:horiz_end, c].",
+        origin="learners' solutions published on GitHub",
+        function="pool_forward",
+        code=_pool_forward_whole_channel,
+        right=pool_forward,
+        showcase="course, max",
+    ),
+    Mistake(
+        key="pool_h_w_swapped",
+        title="Height and width swapped",
+        when="the window's rows come from w and its columns from h",
+        explanation=(
+            "The window is sliced as [horiz_start:horiz_end, vert_start:vert_end] (or vert_start is computed "
+            "from w), so the window for output (h, w) is the one for (w, h): the output is transposed where it "
+            "fits, and wrong or short on a non-square input."
+        ),
+        fix="Rows from h, columns from w: vert_start = h * stride and horiz_start = w * stride.",
+        origin="learners' solutions published on GitHub",
+        function="pool_forward",
+        code=_pool_forward_h_w_swapped,
+        right=pool_forward,
+        showcase="course, max",
+    ),
+    Mistake(
+        key="pool_forward_stride_ignored",
+        title="Stride ignored in pool_forward",
+        when="pool_forward's windows ignore the stride (vert_start = h instead of h * stride)",
+        explanation=(
+            "With vert_start = h and horiz_start = w the windows move one cell at a time whatever the stride: "
+            "right for the course's stride-1 test, wrong for any other stride."
+        ),
+        fix="Multiply by the stride: vert_start = h * stride and horiz_start = w * stride.",
+        origin="learners' solutions published on GitHub",
+        function="pool_forward",
+        code=_pool_forward_stride_ignored,
+        right=pool_forward,
+        showcase="stride 2",
+    ),
+    Mistake(
+        key="forward_stride_ignored",
+        title="Stride ignored in conv_forward",
+        when="conv_forward's windows ignore the stride (vert_start = h instead of h * stride)",
+        explanation=(
+            "With vert_start = h and horiz_start = w (or slices h:h + f) the window moves one cell at a time "
+            "whatever the stride, so with stride > 1 every output but the first reads the wrong window."
+        ),
+        fix="Multiply by the stride: vert_start = h * stride and horiz_start = w * stride.",
+        origin="learners' solutions published on GitHub",
+        function="conv_forward",
+        code=_conv_forward_stride_ignored,
+        right=conv_forward,
+        showcase="course",
+    ),
+    Mistake(
+        key="one_example_for_all",
+        title="One example used for every example",
+        when="every example is computed from the first one (A_prev_pad[0] instead of A_prev_pad[i])",
+        explanation=(
+            "a_prev_pad = A_prev_pad[0] inside the loop over i takes the first example every time, so all m "
+            "outputs are the first example's: right only when there is a single example."
+        ),
+        fix="Take example i: a_prev_pad = A_prev_pad[i].",
+        origin="learners' solutions published on GitHub",
+        function="conv_forward",
+        code=_conv_forward_one_example,
+        right=conv_forward,
+        showcase="course",
+    ),
+    Mistake(
+        key="stride_as_pad",
+        title="The stride used as the padding",
+        when="the input is padded by the stride instead of by pad",
+        explanation=(
+            "A_prev_pad = zero_pad(A_prev, stride) pads by the stride: right only when the two happen to be "
+            "equal, otherwise every window is shifted and the edges are wrong."
+        ),
+        fix="Pad by the padding: A_prev_pad = zero_pad(A_prev, pad).",
+        origin="learners' solutions published on GitHub",
+        function="conv_forward",
+        code=_conv_forward_stride_as_pad,
+        right=conv_forward,
+        showcase="course",
+    ),
+    Mistake(
+        key="crop_after_loop",
+        title="dA_prev cropped after the loop over examples",
+        when="the crop into dA_prev is outside the loop over examples, so only the last example is cropped",
+        explanation=(
+            "dA_prev[i, :, :, :] = da_prev_pad[...] is indented one level too little: it runs once, after the "
+            "loop, with i the last example, and every other example's dA_prev stays zero."
+        ),
+        fix="Indent the crop into the loop over i, so that it runs for every example.",
+        origin="learners' solutions published on GitHub",
+        function="conv_backward",
+        code=_conv_backward_crop_after_loop,
+        right=conv_backward,
+        showcase="course",
+    ),
+    Mistake(
+        key="random_init",
+        title="Gradients initialised with random values",
+        when="dA_prev, dW and db start from np.random.randn instead of zeros",
+        explanation=(
+            "The gradients are accumulated with +=, so whatever they start from stays in them: starting from "
+            "random numbers adds noise to dW and db (dA_prev survives only where the crop overwrites it)."
+        ),
+        fix="Start from zeros: np.zeros(A_prev.shape), np.zeros(W.shape), np.zeros(b.shape).",
+        origin="learners' solutions published on GitHub",
+        function="conv_backward",
+        code=_conv_backward_random_init,
+        right=conv_backward,
+        showcase="course",
+    ),
+    Mistake(
+        key="average_sum_of_sides",
+        title="Average gradient divided by n_H + n_W",
+        when="distribute_value divides dz by n_H + n_W instead of n_H * n_W",
+        explanation=(
+            "For the course's 2 x 2 window 2 + 2 = 2 * 2, so its test passes; for any other window the "
+            "average is wrong (3 x 3: dz / 6 instead of dz / 9)."
+        ),
+        fix="Divide by the number of cells: average = dz / (n_H * n_W).",
+        origin="learners' solutions published on GitHub",
+        function="distribute_value",
+        code=_distribute_value_sum_of_sides,
+        right=distribute_value,
+        showcase="overlapping, average",
+        shown_by="pool_backward",
+    ),
+    Mistake(
+        key="mask_times_input",
+        title="Max-pool gradient is the mask times the input",
+        when="the mask is multiplied by the input window instead of by dA",
+        explanation=(
+            "dA_prev[...] += mask * a_prev_slice sends back the maximum's own value instead of the gradient "
+            "dA[i, h, w, c] that arrived at that output."
+        ),
+        fix="Multiply the mask by the incoming gradient: mask * dA[i, h, w, c].",
+        origin="learners' solutions published on GitHub",
+        function="pool_backward",
+        code=_pool_backward_mask_times_input,
         right=pool_backward,
         showcase="course, max",
     ),
@@ -1147,7 +1727,9 @@ def mistake(key: str) -> Mistake:
 
 
 def mistakes_for(function: str) -> tuple[Mistake, ...]:
-    """The mistakes whose slip changes ``function``'s output (written in it or in a helper it calls)."""
+    """The mistakes whose slip changes ``function``'s output (written in it or in a helper it calls); for a cs231n
+    function, those of the course function it corresponds to (:data:`CS231N`)."""
+    function = CS231N.get(function, function)
     return tuple(m for m in CATALOGUE if function in m.shows_in)
 
 
@@ -1161,8 +1743,9 @@ class Case:
     """One call of a course function: ``function(*args)``.
 
     ``name`` is short and unique per function (``"course"``, ``"pad 0"``); ``label`` says what the
-    arguments are; ``course`` is true for the course's own test values. The arrays in ``args`` are
-    read-only: :meth:`arguments` gives fresh copies for each call.
+    arguments are; ``course`` is true for the course's own test values; ``kinds`` are the kinds of case it is
+    (:data:`KINDS`: ``"stride > 1"``, ``"ties"``, ...), worked out from the arguments. The arrays in ``args``
+    are read-only: :meth:`arguments` gives fresh copies for each call.
     """
 
     function: str
@@ -1170,6 +1753,7 @@ class Case:
     label: str
     args: tuple
     course: bool = False
+    kinds: tuple[str, ...] = ()
 
     def arguments(self) -> tuple:
         return copy.deepcopy(self.args)
@@ -1177,6 +1761,95 @@ class Case:
     def call(self, func: Callable):
         """``func(*arguments())``."""
         return func(*self.arguments())
+
+
+#: The kinds of case a failure is reported by, in the order the report lists them.
+KINDS = (
+    "the course's values",
+    "pad 0",
+    "stride > 1",
+    "a stride that does not divide",
+    "non-square input",
+    "several channels",
+    "several examples",
+    "ties",
+    "average pooling",
+    "a window other than 2 x 2",
+    "hyper-parameters in the other order",
+    "cs231n's values",
+)
+
+
+def _conv_kinds(A_shape, f, n_C, stride, pad) -> list[str]:
+    m, n_H, n_W, n_C_prev = A_shape
+    kinds = []
+    if pad == 0:
+        kinds.append("pad 0")
+    if stride > 1:
+        kinds.append("stride > 1")
+    if (n_H + 2 * pad - f) % stride or (n_W + 2 * pad - f) % stride:
+        kinds.append("a stride that does not divide")
+    if n_H != n_W:
+        kinds.append("non-square input")
+    if n_C_prev > 1 or n_C > 1:
+        kinds.append("several channels")
+    if m > 1:
+        kinds.append("several examples")
+    return kinds
+
+
+def _pool_kinds(A_prev, f, stride, mode) -> list[str]:
+    m, n_H, n_W, n_C = A_prev.shape
+    kinds = []
+    if stride > 1:
+        kinds.append("stride > 1")
+    if (n_H - f) % stride or (n_W - f) % stride:
+        kinds.append("a stride that does not divide")
+    if n_H != n_W:
+        kinds.append("non-square input")
+    if n_C > 1:
+        kinds.append("several channels")
+    if m > 1:
+        kinds.append("several examples")
+    if mode == "max":
+        n_Ho, n_Wo = 1 + (n_H - f) // stride, 1 + (n_W - f) // stride
+        windows = _pool.pool_windows(np.asarray(A_prev), f, stride, n_Ho, n_Wo)  # (m, n_H, n_W, f, f, n_C)
+        top = windows.max(axis=(3, 4), keepdims=True)
+        if ((windows == top).sum(axis=(3, 4)) > 1).any():
+            kinds.append("ties")
+    else:
+        kinds.append("average pooling")
+    return kinds
+
+
+def _case_kinds(function: str, args: tuple, course: bool) -> tuple[str, ...]:
+    kinds = ["the course's values"] if course else []
+    if function == "zero_pad":
+        X, pad = args
+        kinds += _conv_kinds(X.shape, 1, 1, 1, pad)
+    elif function == "conv_single_step":
+        if args[0].shape[-1] > 1:
+            kinds.append("several channels")
+    elif function in ("conv_forward", "conv_backward"):
+        A_prev, W, _, hp = args if function == "conv_forward" else (args[1][0], args[1][1], None, args[1][3])
+        kinds += _conv_kinds(A_prev.shape, W.shape[0], W.shape[3], hp["stride"], hp["pad"])
+    elif function == "create_mask_from_window":
+        (x,) = args
+        if (x == x.max()).sum() > 1:
+            kinds.append("ties")
+    elif function == "distribute_value":
+        if tuple(args[1]) != (2, 2):
+            kinds.append("a window other than 2 x 2")
+        if args[1][0] != args[1][1]:
+            kinds.append("non-square input")
+    elif function in ("pool_forward", "pool_backward"):
+        A_prev, hp, mode = args if function == "pool_forward" else (args[1][0], args[1][1], args[2])
+        kinds += _pool_kinds(A_prev, hp["f"], hp["stride"], mode)
+        if list(hp) == ["f", "stride"]:
+            kinds.append("hyper-parameters in the other order")
+        if hp["f"] != 2 and "a window other than 2 x 2" not in kinds:
+            kinds.append("a window other than 2 x 2")
+    return tuple(k for k in KINDS if k in kinds)
 
 
 def _frozen(*arrays):
@@ -1203,8 +1876,64 @@ def _conv_geometry(seed, A_shape, f, n_C, hparameters):
     return A_prev, W, b, hparameters, dZ
 
 
-#: (name, label, seed, A_prev shape, f, n_C, hparameters): the conv cases after the course's.
+#: (name, label, seed, A_prev shape, f, n_C, hparameters): the conv cases after the course's. The first ones
+#: change one thing at a time from a plain case (one example, one channel, square, stride 1, pad 1), so that the
+#: case a failure is first shown on points at its cause.
 _CONV_GEOMETRIES = (
+    (
+        "plain",
+        "one example, one channel: A_prev (1, 5, 5, 1), W (3, 3, 1, 1), stride 1, pad 1",
+        16,
+        (1, 5, 5, 1),
+        3,
+        1,
+        {"stride": 1, "pad": 1},
+    ),
+    (
+        "stride 2",
+        "A_prev (1, 5, 5, 1), W (3, 3, 1, 1), stride 2, pad 1",
+        17,
+        (1, 5, 5, 1),
+        3,
+        1,
+        {"stride": 2, "pad": 1},
+    ),
+    (
+        "pad 0, one example",
+        "A_prev (1, 5, 5, 1), W (3, 3, 1, 1), stride 1, pad 0",
+        18,
+        (1, 5, 5, 1),
+        3,
+        1,
+        {"stride": 1, "pad": 0},
+    ),
+    (
+        "non-square",
+        "A_prev (1, 4, 6, 1), W (3, 3, 1, 1), stride 1, pad 1",
+        19,
+        (1, 4, 6, 1),
+        3,
+        1,
+        {"stride": 1, "pad": 1},
+    ),
+    (
+        "several channels",
+        "A_prev (1, 4, 4, 3), W (3, 3, 3, 2), stride 1, pad 1",
+        20,
+        (1, 4, 4, 3),
+        3,
+        2,
+        {"stride": 1, "pad": 1},
+    ),
+    (
+        "several examples",
+        "A_prev (3, 4, 4, 1), W (3, 3, 1, 1), stride 1, pad 1",
+        23,
+        (3, 4, 4, 1),
+        3,
+        1,
+        {"stride": 1, "pad": 1},
+    ),
     ("pad 0", "pad 0, stride 1: A_prev (2, 5, 5, 3), W (3, 3, 3, 4)", 11, (2, 5, 5, 3), 3, 4, {"stride": 1, "pad": 0}),
     (
         "stride 1, pad 1",
@@ -1245,6 +1974,66 @@ _CONV_GEOMETRIES = (
 )
 
 
+#: (name, label, seed, A_prev shape, hparameters, ties, mode): pool_backward cases that change one thing at a
+#: time from a plain one (one example, one channel, square, stride 1, f 2, no ties).
+_POOL_GEOMETRIES = (
+    (
+        "plain, max",
+        "A_prev (1, 4, 4, 1), f 2, stride 1, mode max",
+        45,
+        (1, 4, 4, 1),
+        {"stride": 1, "f": 2},
+        False,
+        "max",
+    ),
+    (
+        "stride 2, max",
+        "A_prev (1, 4, 4, 1), f 2, stride 2, mode max",
+        46,
+        (1, 4, 4, 1),
+        {"stride": 2, "f": 2},
+        False,
+        "max",
+    ),
+    (
+        "several channels, max",
+        "A_prev (1, 4, 4, 3), f 2, stride 1, mode max",
+        47,
+        (1, 4, 4, 3),
+        {"stride": 1, "f": 2},
+        False,
+        "max",
+    ),
+    (
+        "several examples, max",
+        "A_prev (3, 4, 4, 1), f 2, stride 1, mode max",
+        48,
+        (3, 4, 4, 1),
+        {"stride": 1, "f": 2},
+        False,
+        "max",
+    ),
+    (
+        "ties, max",
+        "ties: A_prev (1, 4, 4, 1) of small integers, f 2, stride 1, mode max",
+        49,
+        (1, 4, 4, 1),
+        {"stride": 1, "f": 2},
+        True,
+        "max",
+    ),
+    (
+        "plain, average",
+        "A_prev (1, 4, 4, 1), f 2, stride 1, mode average",
+        50,
+        (1, 4, 4, 1),
+        {"stride": 1, "f": 2},
+        False,
+        "average",
+    ),
+)
+
+
 def _pool_arrays(seed, A_shape, hparameters, ties=False):
     rng = np.random.default_rng(seed)
     if ties:
@@ -1262,7 +2051,7 @@ def _build_battery() -> dict[str, tuple[Case, ...]]:
     def add(function, name, label, args, course=False):
         arrays = [a for a in _walk(args) if isinstance(a, np.ndarray)]
         _frozen(*arrays)
-        out[function].append(Case(function, name, label, args, course))
+        out[function].append(Case(function, name, label, args, course, _case_kinds(function, args, course)))
 
     rs = np.random.RandomState(1)
     add(
@@ -1355,6 +2144,37 @@ def _build_battery() -> dict[str, tuple[Case, ...]]:
         "A_prev (2, 5, 5, 3) as the course's, f 3, stride 2, mode max",
         (A_prev, {"stride": 2, "f": 3}, "max"),
     )
+    rng = np.random.default_rng(32)
+    add(
+        "pool_forward",
+        "plain, max",
+        "A_prev (1, 4, 4, 1), f 2, stride 1, mode max",
+        (rng.standard_normal((1, 4, 4, 1)), {"stride": 1, "f": 2}, "max"),
+    )
+    add(
+        "pool_forward",
+        "stride 2, max",
+        "A_prev (1, 4, 4, 1), f 2, stride 2, mode max",
+        (rng.standard_normal((1, 4, 4, 1)), {"stride": 2, "f": 2}, "max"),
+    )
+    add(
+        "pool_forward",
+        "non-square, max",
+        "A_prev (1, 3, 5, 1), f 2, stride 1, mode max",
+        (rng.standard_normal((1, 3, 5, 1)), {"stride": 1, "f": 2}, "max"),
+    )
+    add(
+        "pool_forward",
+        "several channels, max",
+        "A_prev (1, 4, 4, 3), f 2, stride 1, mode max",
+        (rng.standard_normal((1, 4, 4, 3)), {"stride": 1, "f": 2}, "max"),
+    )
+    add(
+        "pool_forward",
+        "several examples, max",
+        "A_prev (3, 4, 4, 1), f 2, stride 1, mode max",
+        (rng.standard_normal((3, 4, 4, 1)), {"stride": 1, "f": 2}, "max"),
+    )
     rng = np.random.default_rng(31)
     add(
         "pool_forward",
@@ -1381,6 +2201,9 @@ def _build_battery() -> dict[str, tuple[Case, ...]]:
             (dA, (A_prev, hp), mode),
             course=True,
         )
+    for name, label, seed, shape, hp, ties, mode in _POOL_GEOMETRIES:
+        A_prev, dA = _pool_arrays(seed, shape, hp, ties=ties)
+        add("pool_backward", name, label, (dA, (A_prev, dict(hp)), mode))
     A_prev, dA = _pool_arrays(41, (2, 4, 4, 2), {"f": 2, "stride": 2}, ties=True)
     add(
         "pool_backward",
@@ -1410,7 +2233,138 @@ def _build_battery() -> dict[str, tuple[Case, ...]]:
         (dA, (A_prev, {"stride": 1, "f": 3}), "average"),
     )
 
-    return {function: tuple(found) for function, found in out.items()}
+    battery = {function: tuple(found) for function, found in out.items()}
+    battery.update(_cs231n_battery(battery))
+    return battery
+
+
+# =========================================================================================================
+# Stanford cs231n's layout: x (N, C, H, W), w (F, C, HH, WW), b (F,), conv_param {"stride", "pad"},
+# pool_param {"pool_height", "pool_width", "stride"}. Graded through the same references and mistakes, with the
+# arrays transposed on the way in and out (NCHW <-> the course's NHWC).
+# =========================================================================================================
+
+#: The course function each cs231n function corresponds to.
+CS231N = {
+    "conv_forward_naive": "conv_forward",
+    "conv_backward_naive": "conv_backward",
+    "max_pool_forward_naive": "pool_forward",
+    "max_pool_backward_naive": "pool_backward",
+}
+
+
+def _nhwc(x):
+    return np.asarray(x).transpose(0, 2, 3, 1)  # (N, C, H, W) -> (m, n_H, n_W, n_C)
+
+
+def _nchw(a):
+    return np.asarray(a).transpose(0, 3, 1, 2)  # (m, n_H, n_W, n_C) -> (N, C, H, W)
+
+
+def _course_args(function: str, args: tuple) -> tuple:
+    """The course-layout arguments of a cs231n call."""
+    if function == "conv_forward_naive":
+        x, w, b, conv_param = args
+        hp = {"stride": conv_param["stride"], "pad": conv_param["pad"]}
+        return (_nhwc(x), np.asarray(w).transpose(2, 3, 1, 0), np.reshape(b, (1, 1, 1, -1)), hp)  # w -> (f, f, C, F)
+    if function == "conv_backward_naive":
+        dout, (x, w, b, conv_param) = args
+        return (_nhwc(dout), _course_args("conv_forward_naive", (x, w, b, conv_param)))
+    if function == "max_pool_forward_naive":
+        x, pool_param = args
+        return (_nhwc(x), {"stride": pool_param["stride"], "f": pool_param["pool_height"]}, "max")
+    dout, (x, pool_param) = args
+    A_prev, hp, mode = _course_args("max_pool_forward_naive", (x, pool_param))
+    return (_nhwc(dout), (A_prev, hp), mode)
+
+
+def _cs231n_outputs(function: str, outputs: tuple) -> tuple:
+    """Course-layout outputs turned into cs231n's."""
+    if function in ("conv_forward_naive", "max_pool_forward_naive", "max_pool_backward_naive"):
+        return (_nchw(outputs[0]),)
+    dA, dW, db = (np.asarray(o) for o in outputs)
+    return (_nchw(dA), dW.transpose(3, 2, 0, 1) if dW.ndim == 4 else dW, db.reshape(-1))  # dW -> (F, C, HH, WW)
+
+
+def through_cs231n(function: str, course_func: Callable) -> Callable:
+    """``course_func`` (course signature) as a cs231n ``function``: arguments and outputs transposed."""
+
+    def adapted(*args):
+        course_args = _course_args(function, args)
+        result = course_func(*course_args)
+        outputs = _cs231n_outputs(function, split_result(CS231N[function], result))
+        if function in ("conv_forward_naive", "max_pool_forward_naive"):
+            return outputs[0], args[-1]
+        return outputs if function == "conv_backward_naive" else outputs[0]
+
+    adapted.__name__ = function
+    return adapted
+
+
+def _cs231n_case_args(function: str, course_case: Case) -> tuple:
+    """A course case's arguments in cs231n's layout."""
+    if function == "conv_forward_naive":
+        A_prev, W, b, hp = course_case.arguments()
+        return (_nchw(A_prev).copy(), W.transpose(3, 2, 0, 1).copy(), b.reshape(-1).copy(), dict(hp))
+    if function == "conv_backward_naive":
+        dZ, (A_prev, W, b, hp) = course_case.arguments()
+        x, w, bb, conv_param = _cs231n_case_args("conv_forward_naive", Case("", "", "", (A_prev, W, b, hp)))
+        return (_nchw(dZ).copy(), (x, w, bb, conv_param))
+    if function == "max_pool_forward_naive":
+        A_prev, hp, _ = course_case.arguments()
+        return (_nchw(A_prev).copy(), {"pool_height": hp["f"], "pool_width": hp["f"], "stride": hp["stride"]})
+    dA, (A_prev, hp), _ = course_case.arguments()
+    x, pool_param = _cs231n_case_args("max_pool_forward_naive", Case("", "", "", (A_prev, hp, "max")))
+    return (_nchw(dA).copy(), (x, pool_param))
+
+
+def _cs231n_own_cases() -> dict[str, tuple]:
+    """cs231n's own test values (assignment 2, ConvolutionalNetworks.ipynb)."""
+    x_shape, w_shape = (2, 3, 4, 4), (3, 3, 4, 4)
+    x = np.linspace(-0.1, 0.5, num=int(np.prod(x_shape))).reshape(x_shape)
+    w = np.linspace(-0.2, 0.3, num=int(np.prod(w_shape))).reshape(w_shape)
+    b = np.linspace(-0.1, 0.2, num=3)
+    rs = np.random.RandomState(231)
+    bx, bw, bb = rs.randn(4, 3, 5, 5), rs.randn(2, 3, 3, 3), rs.randn(2)
+    bdout = rs.randn(4, 2, 5, 5)
+    px = np.linspace(-0.3, 0.4, num=2 * 3 * 4 * 4).reshape(2, 3, 4, 4)
+    rs = np.random.RandomState(231)
+    qx, qdout = rs.randn(3, 2, 8, 8), rs.randn(3, 2, 4, 4)
+    pool = {"pool_width": 2, "pool_height": 2, "stride": 2}
+    return {
+        "conv_forward_naive": (
+            "x (2, 3, 4, 4) and w (3, 3, 4, 4) from np.linspace, b (3,), stride 2, pad 1",
+            (x, w, b, {"stride": 2, "pad": 1}),
+        ),
+        "conv_backward_naive": (
+            "np.random.seed(231): x (4, 3, 5, 5), w (2, 3, 3, 3), b (2,), dout (4, 2, 5, 5), stride 1, pad 1",
+            (bdout, (bx, bw, bb, {"stride": 1, "pad": 1})),
+        ),
+        "max_pool_forward_naive": ("x (2, 3, 4, 4) from np.linspace, 2 x 2 pool, stride 2", (px, dict(pool))),
+        "max_pool_backward_naive": (
+            "np.random.seed(231): x (3, 2, 8, 8), dout (3, 2, 4, 4), 2 x 2 pool, stride 2",
+            (qdout, (qx, dict(pool))),
+        ),
+    }
+
+
+def _cs231n_battery(course: dict[str, tuple[Case, ...]]) -> dict[str, tuple[Case, ...]]:
+    own = _cs231n_own_cases()
+    out = {}
+    for function, course_function in CS231N.items():
+        label, args = own[function]
+        _frozen(*[a for a in _walk(args) if isinstance(a, np.ndarray)])
+        found = [Case(function, "cs231n", "cs231n's own test: " + label, args, True, ("cs231n's values",))]
+        for c in course[course_function]:
+            if course_function.startswith("pool") and c.args[-1] != "max":
+                continue
+            args = _cs231n_case_args(function, c)
+            _frozen(*[a for a in _walk(args) if isinstance(a, np.ndarray)])
+            kinds = tuple(k for k in c.kinds if k not in ("the course's values", "hyper-parameters in the other order"))
+            name = "the course's values" if c.course else c.name
+            found.append(Case(function, name, c.label + " (in NCHW)", args, False, kinds))
+        out[function] = tuple(found)
+    return out
 
 
 def _walk(obj):
@@ -1431,8 +2385,8 @@ def _battery() -> dict[str, tuple[Case, ...]]:
 
 def cases(function: str) -> tuple[Case, ...]:
     """The battery of ``function``, the course's case first."""
-    if function not in COURSE_FUNCTIONS:
-        raise ValueError(f"{function!r} is not one of the course's functions {COURSE_FUNCTIONS}")
+    if function not in ALL_FUNCTIONS:
+        raise ValueError(f"{function!r} is not one of the graded functions {ALL_FUNCTIONS}")
     return _battery()[function]
 
 
@@ -1456,6 +2410,7 @@ _REFERENCE = {
     "pool_forward": _pool.pool_forward,
     "pool_backward": _pool.pool_backward,
 }
+_REFERENCE.update({name: through_cs231n(name, _REFERENCE[course]) for name, course in CS231N.items()})
 
 
 @functools.cache
@@ -1564,11 +2519,19 @@ class Outcome:
     elementwise_passes: bool
 
 
+_RANDOM = threading.Lock()  # np.random's global state, seeded before each call as the grader's child does
+
+
 def run(function: str, func: Callable, case: Case) -> tuple[tuple[np.ndarray, ...] | None, str | None]:
-    """``(outputs, None)`` or ``(None, "Type: message")`` for ``func`` (a course-signature callable) on ``case``."""
+    """``(outputs, None)`` or ``(None, "Type: message")`` for ``func`` (a course-signature callable) on ``case``.
+
+    ``np.random.seed(1)`` comes first, as in the grader's child process, so that code drawing random numbers
+    (the ``random_init`` slip) draws the same ones as a learner's code written the same way.
+    """
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with _RANDOM, warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
+            np.random.seed(1)
             return split_result(function, case.call(func)), None
     except BadOutput as exc:
         return None, f"BadOutput: {exc}"

@@ -142,6 +142,7 @@ __all__ = [
     "run",
     "run_unsandboxed",
     "enabled",
+    "DEFAULT_DISABLED_MESSAGE",
     "slot",
     "waiting",
     "running",
@@ -223,11 +224,16 @@ class Status:
 # --- the teacher's switch and the slots --------------------------------------------------------------
 
 
+#: What :func:`enabled` says when the teacher gave no ``GRADER_DISABLED_MESSAGE`` (the page says it in its own words).
+DEFAULT_DISABLED_MESSAGE = "Grading your own code is turned off on this server by the teacher (GRADER_ENABLED=0)."
+
+
 def enabled() -> tuple[bool, str | None]:
-    """``(False, why)`` when the teacher turned grading off with ``GRADER_ENABLED=0``."""
+    """``(False, why)`` when the teacher turned grading off with ``GRADER_ENABLED=0``: ``why`` is the teacher's
+    ``GRADER_DISABLED_MESSAGE``, or :data:`DEFAULT_DISABLED_MESSAGE`."""
     if os.environ.get("GRADER_ENABLED", "1").strip().lower() in _OFF:
         why = os.environ.get("GRADER_DISABLED_MESSAGE", "").strip()
-        return False, why or "Grading your own code is turned off on this server by the teacher (GRADER_ENABLED=0)."
+        return False, why or DEFAULT_DISABLED_MESSAGE
     return True, None
 
 

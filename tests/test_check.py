@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pytest
 
@@ -42,7 +43,7 @@ def test_both_entry_points_give_the_same_report():
         timeout=120,
     )
     assert a.returncode == b.returncode == 1
-    assert a.stdout.splitlines()[1:] == b.stdout.splitlines()[1:]
+    assert a.stdout.splitlines()[1:-1] == b.stdout.splitlines()[1:-1]  # the last line is the time taken
     assert "usage: python -m convcore.check" in run_cli("--help").stdout
 
 
@@ -60,15 +61,18 @@ def verdicts(stdout: str) -> dict[str, str]:
     return found
 
 
-def test_a_right_loop_solution_passes_all_eight_functions_quickly():
-    start = time.perf_counter()
-    out = run_cli(solution("correct_loops.py"))
-    elapsed = time.perf_counter() - start
+def test_a_right_loop_solution_passes_all_eight_functions_on_every_case():
+    out = run_cli(solution("correct_loops.py"), "--json")
     assert out.returncode == 0, out.stdout + out.stderr
-    assert verdicts(out.stdout) == {name: "PASS" for name in M.COURSE_FUNCTIONS}
-    assert list(verdicts(out.stdout)) == list(M.COURSE_FUNCTIONS)  # the notebook's order
-    assert "8 of 8 functions pass." in out.stdout
-    assert elapsed < 20
+    report = json.loads(out.stdout)
+    assert [f["function"] for f in report["functions"]] == list(M.COURSE_FUNCTIONS)  # the notebook's order
+    for entry in report["functions"]:
+        # every case of the battery ran and passed (the time per function is printed by benchmarks, not asserted)
+        assert [c["case"] for c in entry["cases"]] == [c.name for c in M.cases(entry["function"])]
+        assert {c["status"] for c in entry["cases"]} == {"pass"}, entry["function"]
+    text = run_cli(solution("correct_loops.py")).stdout
+    assert verdicts(text) == {name: "PASS" for name in M.COURSE_FUNCTIONS}
+    assert "8 of 8 functions pass." in text
 
 
 def test_the_rot180_form_of_conv_backward_passes():
@@ -77,7 +81,9 @@ def test_the_rot180_form_of_conv_backward_passes():
     assert verdicts(out.stdout) == {"zero_pad": "PASS", "conv_backward": "PASS"}
 
 
-#: (file, {function: the mistake it must be diagnosed as}); the file's other functions must pass.
+HELPER = "passes with the reference helper"
+
+#: (file, {function: the mistake it must be diagnosed as, or HELPER}); the file's other functions must pass.
 MISTAKE_FILES = [
     ("mistake_kernel_not_rotated.py", {"conv_backward": "kernel_not_rotated"}),
     ("mistake_kernel_transposed.py", {"conv_backward": "kernel_transposed"}),
@@ -90,26 +96,35 @@ MISTAKE_FILES = [
     ("mistake_width_from_height.py", {"conv_forward": "width_from_height"}),
     ("mistake_forward_unpadded.py", {"conv_forward": "forward_unpadded_slices"}),
     ("mistake_shapes_seed.py", {"conv_forward": "shapes_unpacked_wrong"}),
-    ("mistake_bias_inside_sum.py", {"conv_single_step": "bias_inside_sum", "conv_forward": "bias_inside_sum"}),
-    ("mistake_bias_not_cast.py", {"conv_single_step": "bias_not_cast", "conv_forward": "bias_not_cast"}),
+    # a helper's slip: the caller is judged with the reference helper (it passes) and the helper is named at fault
+    ("mistake_bias_inside_sum.py", {"conv_single_step": "bias_inside_sum", "conv_forward": HELPER}),
+    ("mistake_bias_not_cast.py", {"conv_single_step": "bias_not_cast", "conv_forward": HELPER}),
     ("mistake_pad_all_axes.py", {"zero_pad": "pad_all_axes"}),
-    (
-        "mistake_mask_argmax.py",
-        {"create_mask_from_window": "mask_first_max_only", "pool_backward": "mask_first_max_only"},
-    ),
-    (
-        "mistake_average_precedence.py",
-        {"distribute_value": "average_not_divided", "pool_backward": "average_not_divided"},
-    ),
+    ("mistake_mask_argmax.py", {"create_mask_from_window": "mask_first_max_only", "pool_backward": HELPER}),
+    ("mistake_average_precedence.py", {"distribute_value": "average_not_divided", "pool_backward": HELPER}),
     ("mistake_average_undivided.py", {"distribute_value": "average_not_divided"}),
     ("mistake_hparameters_by_order.py", {"pool_forward": "hparameters_by_order"}),
     ("mistake_max_pool_assigned.py", {"pool_backward": "max_pool_assigned"}),
     ("mistake_mask_across_channels.py", {"pool_backward": "max_mask_across_channels"}),
+    # found in learners' solutions published on GitHub
+    ("mistake_pool_backward_stride_ignored.py", {"pool_backward": "pool_backward_stride_ignored"}),
+    ("mistake_mask_max_value.py", {"create_mask_from_window": "mask_max_value", "pool_backward": HELPER}),
+    ("mistake_pool_across_channels.py", {"pool_forward": "pool_across_channels"}),
+    ("mistake_pool_whole_channel.py", {"pool_forward": "pool_whole_channel"}),
+    ("mistake_pool_h_w_swapped.py", {"pool_forward": "pool_h_w_swapped"}),
+    ("mistake_pool_forward_stride_ignored.py", {"pool_forward": "pool_forward_stride_ignored"}),
+    ("mistake_forward_stride_ignored.py", {"conv_forward": "forward_stride_ignored"}),
+    ("mistake_one_example_for_all.py", {"conv_forward": "one_example_for_all"}),
+    ("mistake_stride_as_pad.py", {"conv_forward": "stride_as_pad"}),
+    ("mistake_crop_after_loop.py", {"conv_backward": "crop_after_loop"}),
+    ("mistake_random_init.py", {"conv_backward": "random_init"}),
+    ("mistake_average_sum_of_sides.py", {"distribute_value": "average_sum_of_sides", "pool_backward": HELPER}),
+    ("mistake_mask_times_input.py", {"pool_backward": "mask_times_input"}),
 ]
 
 
 def test_every_catalogued_mistake_has_a_learner_style_solution_file():
-    covered = {key for _, expected in MISTAKE_FILES for key in expected.values()}
+    covered = {key for _, expected in MISTAKE_FILES for key in expected.values()} - {HELPER}
     assert covered == set(M.BY_KEY)
 
 
@@ -124,6 +139,12 @@ def test_each_mistake_is_caught_and_diagnosed(name, expected):
         if function not in expected:
             assert entry["verdict"] == "PASS", (function, entry["failure"])
             continue
+        if expected[function] == HELPER:
+            assert entry["verdict"] == "PASS", (function, entry["failure"])
+            helper = next(f for f, key in expected.items() if key != HELPER)
+            assert entry["helpers"]["judged_with"] == "reference" and entry["helpers"]["at_fault"] == [helper]
+            assert not entry["helpers"]["own_passed"]
+            continue
         assert entry["verdict"] == "FAIL"
         keys = [d["key"] for d in entry["diagnosis"]]
         assert keys and keys[0] == expected[function], (function, keys, entry["failure"])
@@ -132,18 +153,22 @@ def test_each_mistake_is_caught_and_diagnosed(name, expected):
 
 def test_the_text_report_names_the_case_index_mistake_and_the_mean_only_verdict():
     out = run_cli(solution("mistake_kernel_not_rotated.py"))
+    out.stdout = out.stdout.replace("\n      ", " ")  # lines wrapped at 110 columns
     assert out.returncode == 1
     assert verdicts(out.stdout) == {"zero_pad": "PASS", "conv_backward": "FAIL"}
-    fail_line = next(line for line in out.stdout.splitlines() if line.startswith("conv_backward"))
-    assert "case 'course'" in fail_line and "dA_prev[0, 0, 0, 0] expected 0.416011, got -16.6844" in fail_line
-    assert "this is what happens to dA_prev when the kernel is not rotated 180 degrees" in out.stdout
+    assert "case 'course' [the course's values, stride > 1, several channels, several examples]: " in out.stdout
+    assert "dA_prev[0, 0, 0, 0] expected 0.416011, got -16.6844" in out.stdout
+    assert "this is what happens to dA_prev on 'course'" in out.stdout
+    assert "when the kernel is not rotated 180 degrees" in out.stdout.replace("\n      ", " ")
     assert "[kernel_not_rotated]" in out.stdout
     assert "mean-only check would have missed it" in out.stdout
 
 
 def test_a_mistake_the_course_values_do_not_show_says_so():
     out = run_cli(solution("mistake_crop_seed.py"))
-    assert "case 'pad 0': dA_prev has shape (2, 0, 0, 3), expected (2, 5, 5, 3)" in out.stdout
+    assert "case 'pad 0' [pad 0, several channels, several examples]: dA_prev has shape (2, 0, 0, 3), expected" in (
+        out.stdout
+    )
     assert "the course's own test values do not show this mistake" in out.stdout
 
 
@@ -154,6 +179,7 @@ def test_two_slips_in_one_function_are_both_named_with_their_outputs():
         "kernel_transposed": ["dA_prev"],
         "db_assigned": ["db"],
     }
+    assert all(len(d["cases"]) == len(M.cases("conv_backward")) for d in entry["diagnosis"])
     assert entry["course_check"] == {
         "caught": True,
         "detail": "the course's mean-only check would have caught it: mean(db) is wrong.",
@@ -166,21 +192,23 @@ def test_a_hanging_function_times_out_and_the_others_still_get_verdicts():
     elapsed = time.perf_counter() - start
     assert out.returncode == 1
     assert verdicts(out.stdout) == {"zero_pad": "PASS", "conv_single_step": "PASS", "conv_forward": "FAIL"}
-    assert "conv_forward      FAIL  case 'course': timed out after 2 s" in out.stdout
+    assert "conv_forward      FAIL  1 of 1 cases fail: timed out after 2 s" in out.stdout
     assert elapsed < 15
 
 
 def test_a_file_that_hangs_while_loading_cannot_be_loaded():
     out = run_cli(solution("hanging_on_load.py"), "--timeout", "1.5")
     assert out.returncode == 2
-    assert "the file cannot be loaded: timed out after 1.5 s running its top-level code" in out.stdout
+    assert "the file cannot be loaded: timed out after 1.5 s running its definitions" in out.stdout
 
 
 def test_a_crashing_function_gets_the_error_and_the_line():
     out = run_cli(solution("crashing.py"))
     assert out.returncode == 1
     assert verdicts(out.stdout) == {"create_mask_from_window": "PASS", "distribute_value": "FAIL"}
-    assert "raised ZeroDivisionError: division by zero (line 12 in distribute_value:" in out.stdout
+    assert "raised ZeroDivisionError: division by zero (line 12 in distribute_value:" in out.stdout.replace(
+        "\n      ", " "
+    )
 
 
 def test_a_function_that_kills_its_process_is_reported_not_fatal():
@@ -200,9 +228,7 @@ def test_the_memory_limit_turns_a_huge_allocation_into_a_clear_failure():
 @pytest.mark.parametrize(
     "name, message",
     [
-        ("syntax_error.py", "the file cannot be loaded: SyntaxError: expected ':'"),
-        ("empty.py", "the file defines none of the course's functions (zero_pad, conv_single_step,"),
-        ("imports_public_tests.py", "the file cannot be loaded: ModuleNotFoundError: No module named 'public_tests'"),
+        ("empty.py", "the file defines none of the graded functions: the course's (zero_pad, conv_single_step,"),
         ("no_such_file.py", "no such file: tests/solutions/no_such_file.py"),
     ],
 )
@@ -211,6 +237,28 @@ def test_unloadable_files_exit_2_with_a_clear_message(name, message):
     assert out.returncode == 2
     assert message in out.stdout
     assert not verdicts(out.stdout)
+
+
+def test_a_function_that_does_not_parse_is_reported_and_the_others_still_graded(tmp_path):
+    path = tmp_path / "half.py"
+    path.write_text(
+        "import numpy as np\n\ndef zero_pad(X, pad)\n    return X\n\n"
+        "def distribute_value(dz, shape):\n    return np.ones(shape) * dz / (shape[0] * shape[1])\n"
+    )
+    report = check.grade(path).to_dict()
+    assert report["exit_status"] == 1
+    by = {f["function"]: f for f in report["functions"]}
+    assert by["distribute_value"]["verdict"] == "PASS"
+    assert by["zero_pad"]["not_parsing"] == "SyntaxError: expected ':' (line 3)"
+
+
+def test_imports_other_than_numpy_and_top_level_code_are_left_out_and_said_so():
+    out = run_cli(solution("imports_public_tests.py"), "--json")
+    report = json.loads(out.stdout)
+    assert report["exit_status"] == 0 and [f["verdict"] for f in report["functions"]] == ["PASS"]
+    assert any("left out import public_tests" in s for s in report["skipped"])
+    out = run_cli(solution("hanging_on_top_level.py"))
+    assert out.returncode == 0 and "left out 1 top-level statement that is not a definition" in out.stdout
 
 
 def test_a_notebook_export_with_ipython_magics_loads():
@@ -223,29 +271,24 @@ def test_a_notebook_export_with_ipython_magics_loads():
 def test_the_course_s_float_b_gets_a_numpy_hint_not_a_mistake():
     out = run_cli(solution("course_float_b.py"), "--json")
     (entry,) = json.loads(out.stdout)["functions"]
-    assert entry["verdict"] == "FAIL" and entry["diagnosis"] == [] and entry["course_check"] is None
+    assert entry["verdict"] == "NUMPY 2" and not entry["passed"] and entry["diagnosis"] == []
+    assert entry["numpy2"]["right_under_numpy1"]
+    assert entry["numpy2"]["detail"].startswith("right under NumPy 1.x, breaks under NumPy 2 because float()")
     assert "b.item()" in entry["failure"]["hint"] and "NumPy 2.4" in entry["failure"]["hint"]
 
 
 def test_json_report_structure():
     out = run_cli(solution("mistake_db_assigned.py"), "--json", "--timeout", "7", "--memory", "768")
     report = json.loads(out.stdout)
-    assert set(report) == {"file", "loaded", "error", "exit_status", "timeout", "memory_mb", "functions"}
+    jsonschema.validate(report, check.REPORT_SCHEMA)
     assert (report["exit_status"], report["timeout"], report["memory_mb"]) == (1, 7.0, 768)
     zero_pad, conv_backward = report["functions"]
-    assert set(zero_pad) == {
-        "function",
-        "verdict",
-        "passed",
-        "cases",
-        "failure",
-        "diagnosis",
-        "course_check",
-        "seconds",
-    }
+    assert set(zero_pad) == set(check.REPORT_SCHEMA["properties"]["functions"]["items"]["properties"])
     assert [c["case"] for c in conv_backward["cases"]] == [c.name for c in M.cases("conv_backward")]
-    failure = conv_backward["failure"]
-    assert failure["case"] == "course" and failure["kind"] == "values" and failure["output"] == "db"
+    assert conv_backward["failure"] == conv_backward["failures"][0]
+    assert conv_backward["failure"]["case"] == "plain" and conv_backward["failure"]["kinds"] == []  # fewest changes
+    (failure,) = [f for f in conv_backward["failures"] if f["case"] == "course"]
+    assert failure["kind"] == "values" and failure["output"] == "db"
     assert failure["index"] == [0, 0, 0, 0] and failure["expected"] == pytest.approx(48.4474, abs=1e-4)
     assert conv_backward["diagnosis"][0]["title"] == "db assigned instead of accumulated"
 

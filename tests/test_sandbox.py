@@ -1,5 +1,6 @@
-"""The sandbox against hostile learner files, through the command line (``python -m grader FILE --json``)
-and through :func:`grader.check.grade` (what the page calls).
+"""The sandbox against hostile learner files, through the command line (``python -m grader FILE --json``),
+through :func:`grader.check.grade` and through :func:`grader.check.grade_source` as the "Check my code" page calls
+it with pasted code (``via="paste"``).
 
 Each hostile file defines ``zero_pad`` that first calls ``hostile()``: when the sandbox holds, the action
 fails inside the child and ``zero_pad`` FAILs with the error the kernel gave; when it does not, ``zero_pad``
@@ -23,6 +24,7 @@ import time
 import uuid
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from grader import check, sandbox
@@ -30,7 +32,7 @@ from grader import check, sandbox
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = Path(__file__).resolve().parent / "solutions"
 SECRET = "fake-cookie-secret-" + uuid.uuid4().hex
-VIAS = ["cli", "grade"]
+VIAS = ["cli", "grade", "paste"]
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sandbox is Linux's")
 
@@ -44,7 +46,12 @@ def server_secret(monkeypatch):
 
 
 def hostile_file(tmp_path: Path, body: str, *, top_level: str = "", **values) -> tuple[Path, str]:
-    """A learner-style file whose ``zero_pad`` runs ``body``; returns (path, its unique marker)."""
+    """A learner-style file whose ``zero_pad`` runs ``body``; returns (path, its unique marker).
+
+    ``top_level`` runs as the file loads: in a class body, which the grader keeps (it runs a file's definitions
+    only, so a plain top-level statement would be left out, and a hostile learner would use a class body too)."""
+    if top_level:
+        top_level = "class _WhenLoaded:\n" + textwrap.indent(textwrap.dedent(top_level), "    ")
     token = uuid.uuid4().hex[:12]
     source = textwrap.dedent(
         """\
@@ -85,9 +92,15 @@ def graded(path: Path, via: str, *args: str, env: dict | None = None) -> dict:
         assert out.returncode in (0, 1, 2), (out.returncode, out.stdout, out.stderr)  # not killed
         report = json.loads(out.stdout)
         assert report["exit_status"] == out.returncode
+        jsonschema.validate(report, check.REPORT_SCHEMA)
         return report
     timeout = float(args[args.index("--timeout") + 1]) if "--timeout" in args else check.DEFAULT_TIMEOUT
-    return check.grade(path, timeout=timeout).to_dict()
+    if via == "paste":  # the page's call (ui/check_run.py) with what a learner pasted
+        report = check.grade_source(path.read_bytes(), "pasted code.py", timeout=timeout).to_dict()
+    else:
+        report = check.grade(path, timeout=timeout).to_dict()
+    jsonschema.validate(report, check.REPORT_SCHEMA)  # whatever the hostile code did, the report keeps its form
+    return report
 
 
 def zero_pad_failure(report: dict) -> dict:
@@ -613,6 +626,8 @@ def test_the_teacher_can_turn_grading_off(tmp_path, monkeypatch):
     assert sandbox.enabled() == (False, "Grading is closed during the exam.")
     with pytest.raises(sandbox.SandboxUnavailable, match="closed during the exam"):
         check.grade(SOLUTIONS / "correct_rot180.py")
+    with pytest.raises(sandbox.SandboxUnavailable, match="closed during the exam"):  # the switch first, always
+        check.grade_source(b"\x00 not even text", "pasted code.py")
     out = subprocess.run(
         [sys.executable, "-m", "grader", str(SOLUTIONS / "correct_rot180.py")],
         cwd=ROOT,
@@ -708,3 +723,49 @@ def test_what_the_child_leaves_in_its_folder_cannot_break_the_grader(tmp_path):
     path, _ = hostile_file(tmp_path, "pass", top_level=top)
     report = graded(path, "grade")
     assert report["exit_status"] == 2 and "cannot be loaded" in report["error"]
+
+
+FORGE_OUTPUTS = """
+import glob
+header = "{{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776,), }}"  # 8 TB of float64
+header = header + " " * (117 - len(header)) + "\\n"
+for name in glob.glob('out_*.npy'):  # the outputs the runner saved for the cases before this one
+    with open(name, 'wb') as fh:
+        fh.write(b'\\x93NUMPY\\x01\\x00' + len(header).to_bytes(2, 'little') + header.encode() + b'\\0' * 8)
+"""
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_a_forged_npy_header_is_not_believed(tmp_path, via):
+    # np.load would allocate the 8 TB the header claims (MemoryError in the grader); the grader checks the header
+    # against the file's size first and says the output could not be read back.
+    path, _ = hostile_file(tmp_path, FORGE_OUTPUTS)
+    report = graded(path, via)
+    (entry,) = report["functions"]
+    assert entry["verdict"] == "FAIL"
+    forged = [f for f in entry["failures"] if "could not be read back" in f["message"]]
+    assert forged and all(f["kind"] == "crashed" for f in forged)
+    assert "its header claims 8,796,093,022,208 bytes of data, the file holds 8" in forged[0]["message"]
+
+
+FORGE_EVENTS = """
+lines = [
+    '{{"event": "loaded", "defines": 5}}', '[1, 2]', '"done"', '{{"event": "done", "case": "x"}}',
+    '{{"event": "done", "case": 99, "status": "ok", "outputs": 1}}', '{{"event": "done", "case": 0, "pass": -1}}',
+    '{{"event": "done", "case": 1, "status": "ok", "outputs": "many"}}', '{{"event": "start", "case": true}}',
+    '{{"event": "numpy1", "used": 3}}', '{{"event": "done", "case": 2, "status": "error", "error": null}}',
+    '[' * 100000,
+]
+with open('events.jsonl', 'a') as fh:
+    fh.write('\\n'.join(lines) + '\\n')
+"""
+
+
+def test_forged_events_cannot_break_the_grader(tmp_path):
+    # At load (a class body) and at every call, the learner's code writes lines the runner never would.
+    path, _ = hostile_file(tmp_path, FORGE_EVENTS, top_level=FORGE_EVENTS)
+    for via in VIAS:
+        report = graded(path, via)
+        assert report["exit_status"] in (0, 1, 2), report
+        if report["loaded"]:
+            assert [f["function"] for f in report["functions"]] == ["zero_pad"]

@@ -36,12 +36,19 @@ def slice_2d(a: np.ndarray, name: str, index: tuple[int, ...] | None) -> tuple[n
     return a.reshape(1, -1), name
 
 
-def outcome_figure(name: str, expected: np.ndarray, got: np.ndarray | None, index: tuple[int, ...] | None) -> go.Figure:
+def outcome_figure(
+    name: str,
+    expected: np.ndarray,
+    got: np.ndarray | None,
+    index: tuple[int, ...] | None,
+    labels: tuple[str, str, str] = ("right", "with the mistake", "mistake - right"),
+) -> go.Figure:
     """Right | mistaken | mistaken - right, on the slice through ``index``; the last two are omitted when
-    the mistake crashed or returned another shape."""
+    the mistake crashed or returned another shape. ``labels`` name the three panels (the check page shows the
+    learner's own output: "yours")."""
     right, label = slice_2d(expected, name, index)
-    grids = [Grid(z=right, title=f"right: {label}")]
+    grids = [Grid(z=right, title=f"{labels[0]}: {label}")]
     if got is not None and np.shape(got) == np.shape(expected):
         wrong, _ = slice_2d(got, name, index)
-        grids += [Grid(z=wrong, title="with the mistake"), Grid(z=wrong - right, title="mistake - right")]
+        grids += [Grid(z=wrong, title=labels[1]), Grid(z=wrong - right, title=labels[2])]
     return grids_figure(grids, cols=3, height=360)

@@ -58,7 +58,14 @@ LINKS = [
         "views/mistakes.py",
         "Common mistakes",
         ":material/bug_report:",
-        "Real slips, which checks catch them, and the grader for your own code.",
+        "Real slips, which checks catch them, and what each does to the gradient.",
+    ),
+    (
+        "views/check.py",
+        "Check my code",
+        ":material/fact_check:",
+        "Paste your functions or upload the course notebook: a verdict for each, entry by entry, and the mistake "
+        "it matches.",
     ),
 ]
 for path, label, icon, caption in LINKS:

@@ -87,8 +87,7 @@ for k, (name, fig) in enumerate(compute.mistake_figures(key, case_name)):
 
 st.subheader("Check your own code")
 st.markdown(
-    "Save your notebook's functions in a `.py` file and run the grader. It runs your code in a separate process "
-    "with a time and memory limit, compares every output element-wise with `convcore`, names the catalogued mistake "
-    "a wrong output matches, and says whether the course's mean-only check would have caught it."
+    "Paste your functions or upload the course notebook on the **Check my code** page: every function is compared "
+    "with the right one entry by entry on many cases, and a wrong output is matched against this catalogue."
 )
-st.code("python -m convcore.check my_solution.py        # add --json for a machine-readable report", language="bash")
+st.page_link("views/check.py", label="Check my code", icon=":material/fact_check:")

@@ -6,7 +6,7 @@ np.random.seed(1)
 
 
 def zero_pad(X, pad):
-    X_pad = np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode='constant', constant_values=(0, 0))
+    X_pad = np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=(0, 0))
     return X_pad
 
 
@@ -20,8 +20,8 @@ def conv_single_step(a_slice_prev, W, b):
 def conv_forward(A_prev, W, b, hparameters):
     m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
     f, f, n_C_prev, n_C = W.shape
-    stride = hparameters['stride']
-    pad = hparameters['pad']
+    stride = hparameters["stride"]
+    pad = hparameters["pad"]
     n_H = int((n_H_prev - f + 2 * pad) / stride) + 1
     n_W = int((n_W_prev - f + 2 * pad) / stride) + 1
     Z = np.zeros((m, n_H, n_W, n_C))
@@ -67,13 +67,13 @@ def conv_backward(dZ, cache):
                     da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[:, :, :, c] * dZ[i, h, w, c]
                     dW[:, :, :, c] += a_slice * dZ[i, h, w, c]
                     db[:, :, :, c] += dZ[i, h, w, c]
-        dA_prev[i, :, :, :] = da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]
+        dA_prev[i, :, :, :] = da_prev_pad[pad : pad + n_H_prev, pad : pad + n_W_prev, :]
     assert dA_prev.shape == (m, n_H_prev, n_W_prev, n_C_prev)
     return dA_prev, dW, db
 
 
 def create_mask_from_window(x):
-    mask = (x == np.max(x))
+    mask = x == np.max(x)
     return mask
 
 

@@ -22,7 +22,7 @@ def conv_backward(dZ, cache):
     for i in range(m):
         for h in range(n_H):
             for w in range(n_W):
-                window = A_pad[i, h * s:h * s + f, w * s:w * s + f, :]
+                window = A_pad[i, h * s : h * s + f, w * s : w * s + f, :]
                 for c in range(n_C):
                     dW[:, :, :, c] += window * dZ[i, h, w, c]
     db = np.sum(dZ, axis=(0, 1, 2)).reshape(1, 1, 1, n_C)
@@ -31,7 +31,7 @@ def conv_backward(dZ, cache):
     H_pad, W_pad = n_H_prev + 2 * p, n_W_prev + 2 * p
     dZ_dilated = np.zeros((m, (n_H - 1) * s + 1, (n_W - 1) * s + 1, n_C))
     dZ_dilated[:, ::s, ::s, :] = dZ
-    extra_h = H_pad - ((n_H - 1) * s + f)   # rows a stride that does not divide never reaches
+    extra_h = H_pad - ((n_H - 1) * s + f)  # rows a stride that does not divide never reaches
     extra_w = W_pad - ((n_W - 1) * s + f)
     dZ_full = np.pad(dZ_dilated, ((0, 0), (f - 1, f - 1 + extra_h), (f - 1, f - 1 + extra_w), (0, 0)))
     W_rot = W[::-1, ::-1, :, :]
@@ -39,8 +39,8 @@ def conv_backward(dZ, cache):
     for i in range(m):
         for y in range(H_pad):
             for x in range(W_pad):
-                patch = dZ_full[i, y:y + f, x:x + f, :]          # (f, f, n_C)
+                patch = dZ_full[i, y : y + f, x : x + f, :]  # (f, f, n_C)
                 for k in range(n_C_prev):
                     dA_pad[i, y, x, k] = np.sum(patch * W_rot[:, :, k, :])
-    dA_prev = dA_pad[:, p:p + n_H_prev, p:p + n_W_prev, :]
+    dA_prev = dA_pad[:, p : p + n_H_prev, p : p + n_W_prev, :]
     return dA_prev, dW, db

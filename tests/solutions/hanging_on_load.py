@@ -1,10 +1,12 @@
-# The notebook's training loop left at the top level: loading the file never finishes.
+# A definition whose default value never finishes computing: loading the file never finishes.
 import numpy as np
 
-step = 0
-while True:
-    step += 1
+
+def _forever():
+    step = 0
+    while True:
+        step += 1
 
 
-def zero_pad(X, pad):
+def zero_pad(X, pad, _unused=_forever()):
     return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))

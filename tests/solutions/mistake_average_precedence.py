@@ -24,8 +24,8 @@ def pool_backward(dA, cache, mode="max"):
                 for c in range(n_C):
                     vs, hs = h * stride, w * stride
                     if mode == "max":
-                        mask = create_mask_from_window(A_prev[i, vs:vs + f, hs:hs + f, c])
-                        dA_prev[i, vs:vs + f, hs:hs + f, c] += mask * dA[i, h, w, c]
+                        mask = create_mask_from_window(A_prev[i, vs : vs + f, hs : hs + f, c])
+                        dA_prev[i, vs : vs + f, hs : hs + f, c] += mask * dA[i, h, w, c]
                     else:
-                        dA_prev[i, vs:vs + f, hs:hs + f, c] += distribute_value(dA[i, h, w, c], (f, f))
+                        dA_prev[i, vs : vs + f, hs : hs + f, c] += distribute_value(dA[i, h, w, c], (f, f))
     return dA_prev

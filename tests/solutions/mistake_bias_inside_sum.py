@@ -24,6 +24,6 @@ def conv_forward(A_prev, W, b, hparameters):
         for h in range(n_H):
             for w in range(n_W):
                 for c in range(n_C):
-                    a_slice_prev = A_prev_pad[i, h * stride:h * stride + f, w * stride:w * stride + f, :]
+                    a_slice_prev = A_prev_pad[i, h * stride : h * stride + f, w * stride : w * stride + f, :]
                     Z[i, h, w, c] = conv_single_step(a_slice_prev, W[:, :, :, c], b[:, :, :, c])
     return Z, (A_prev, W, b, hparameters)

@@ -3,14 +3,14 @@ import numpy as np
 
 
 def zero_pad(X, pad):
-    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode='constant')
+    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant")
 
 
 def conv_backward(dZ, cache):
     A_prev, W, b, hparameters = cache
     m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
     _, n_H, n_W, n_C = dZ.shape
-    s, p = hparameters['stride'], hparameters['pad']
+    s, p = hparameters["stride"], hparameters["pad"]
     f, _, _, _ = W.shape
     dA_prev_padded = np.zeros((m, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev))
     dW = np.zeros((f, f, n_C_prev, n_C))

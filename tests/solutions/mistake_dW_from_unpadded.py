@@ -21,9 +21,9 @@ def conv_backward(dZ, cache):
             for w in range(n_W):
                 for c in range(n_C):
                     vs, hs = h * stride, w * stride
-                    a_slice = A_prev[i, vs:vs + f, hs:hs + f, :]
-                    dA_prev_pad[i, vs:vs + f, hs:hs + f, :] += W[:, :, :, c] * dZ[i, h, w, c]
+                    a_slice = A_prev[i, vs : vs + f, hs : hs + f, :]
+                    dA_prev_pad[i, vs : vs + f, hs : hs + f, :] += W[:, :, :, c] * dZ[i, h, w, c]
                     dW[:, :, :, c] += a_slice * dZ[i, h, w, c]
                     db[:, :, :, c] += dZ[i, h, w, c]
-    dA_prev = dA_prev_pad[:, pad:pad + n_H_prev, pad:pad + n_W_prev, :]
+    dA_prev = dA_prev_pad[:, pad : pad + n_H_prev, pad : pad + n_W_prev, :]
     return dA_prev, dW, db

@@ -23,6 +23,6 @@ def conv_forward(A_prev, W, b, hparameters):
             kernel = np.flip(W[:, :, :, c], axis=(0, 1))
             for h in range(n_H):
                 for w in range(n_W):
-                    window = A_prev_pad[i, h * stride:h * stride + f, w * stride:w * stride + f, :]
+                    window = A_prev_pad[i, h * stride : h * stride + f, w * stride : w * stride + f, :]
                     Z[i, h, w, c] = conv_single_step(window, kernel, b[:, :, :, c])
     return Z, (A_prev, W, b, hparameters)

@@ -8,6 +8,7 @@ def pool_forward(A_prev, hparameters, mode="max"):
             return np.amax
         else:
             return np.ma.average
+
     pooling = cus_pool(mode)
     (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
     s, f = [v for k, v in hparameters.items()]

@@ -18,7 +18,7 @@ def conv_backward(dZ, cache):
     for i in range(m):
         for h in range(n_H):
             for w in range(n_W):
-                window = A_pad[i, h * s:h * s + f, w * s:w * s + f, :]
+                window = A_pad[i, h * s : h * s + f, w * s : w * s + f, :]
                 for c in range(n_C):
                     dW[:, :, :, c] += window * dZ[i, h, w, c]
     db = np.sum(dZ, axis=(0, 1, 2)).reshape(1, 1, 1, n_C)
@@ -32,8 +32,8 @@ def conv_backward(dZ, cache):
     for i in range(m):
         for y in range(H_pad):
             for x in range(W_pad):
-                patch = dZ_full[i, y:y + f, x:x + f, :]
+                patch = dZ_full[i, y : y + f, x : x + f, :]
                 for k in range(n_C_prev):
                     dA_pad[i, y, x, k] = np.sum(patch * W[:, :, k, :])
-    dA_prev = dA_pad[:, p:p + n_H_prev, p:p + n_W_prev, :]
+    dA_prev = dA_pad[:, p : p + n_H_prev, p : p + n_W_prev, :]
     return dA_prev, dW, db

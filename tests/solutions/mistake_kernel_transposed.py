@@ -10,7 +10,7 @@ def conv_backward(dZ, cache):
     A_prev, W, b, hparameters = cache
     m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
     _, n_H, n_W, n_C = dZ.shape
-    s, p = hparameters['stride'], hparameters['pad']
+    s, p = hparameters["stride"], hparameters["pad"]
     f, _, _, _ = W.shape
     dA_prev_padded = np.zeros((m, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev))
     dW = np.zeros((f, f, n_C_prev, n_C))
@@ -28,5 +28,5 @@ def conv_backward(dZ, cache):
                     dA_prev_padded[i, vert_start:vert_end, hori_start:hori_end, :] += dZ[i, h, w, c] * W_T
                     dW[:, :, :, c] += dZ[i, h, w, c] * A_prev_padded[i, vert_start:vert_end, hori_start:hori_end, :]
                     db[:, :, :, c] += dZ[i, h, w, c]
-    dA_prev = dA_prev_padded[:, p:p + n_H_prev, p:p + n_W_prev, :]
+    dA_prev = dA_prev_padded[:, p : p + n_H_prev, p : p + n_W_prev, :]
     return dA_prev, dW, db

@@ -3,5 +3,5 @@ import numpy as np
 
 
 def zero_pad(X, pad):
-    X_pad = np.pad(X, pad, 'constant')
+    X_pad = np.pad(X, pad, "constant")
     return X_pad

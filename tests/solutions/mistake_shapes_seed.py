@@ -13,8 +13,8 @@ def conv_single_step(a_slice_prev, W, b):
 def conv_forward(A_prev, W, b, hparameters):
     n_H_prev, n_W_prev, n_C_prev, m = A_prev.shape
     f, n_C = W.shape
-    p = hparameters['pad']
-    s = hparameters['stride']
+    p = hparameters["pad"]
+    s = hparameters["stride"]
     A_pad = zero_pad(A_prev, p)
     n_H = int(np.floor((n_H_prev + 2 * p - f) / s + 1))
     n_W = int(np.floor((n_W_prev + 2 * p - f) / s + 1))
@@ -27,7 +27,8 @@ def conv_forward(A_prev, W, b, hparameters):
                 for w in range(n_W):
                     hori_start = w * s
                     hori_end = w * s + f
-                    Z[i, h, w, c] = conv_single_step(A_pad[i, vert_start:vert_end, hori_start:hori_end, :],
-                                                     W[:, :, :, c], b[:, :, :, c])
+                    Z[i, h, w, c] = conv_single_step(
+                        A_pad[i, vert_start:vert_end, hori_start:hori_end, :], W[:, :, :, c], b[:, :, :, c]
+                    )
     cache = (A_prev, W, b, hparameters)
     return Z, cache

@@ -21,9 +21,9 @@ def conv_backward(dZ, cache):
         for h in range(n_H):
             for w in range(n_W):
                 for c in range(n_C):
-                    a_slice = A_prev_pad[i, h:h + f, w:w + f, :]
-                    dA_prev_pad[i, h:h + f, w:w + f, :] += W[..., c] * dZ[i, h, w, c]
+                    a_slice = A_prev_pad[i, h : h + f, w : w + f, :]
+                    dA_prev_pad[i, h : h + f, w : w + f, :] += W[..., c] * dZ[i, h, w, c]
                     dW[..., c] += a_slice * dZ[i, h, w, c]
                     db[..., c] += dZ[i, h, w, c]
-    dA_prev = dA_prev_pad[:, pad:pad + n_H_prev, pad:pad + n_W_prev, :]
+    dA_prev = dA_prev_pad[:, pad : pad + n_H_prev, pad : pad + n_W_prev, :]
     return dA_prev, dW, db

@@ -22,6 +22,6 @@ def conv_forward(A_prev, W, b, hparameters):
         for c in range(n_C):
             for h in range(n_H):
                 for w in range(n_W):
-                    a_slice = A_pad[i, h * stride:h * stride + f, w * stride:w * stride + f, :]
+                    a_slice = A_pad[i, h * stride : h * stride + f, w * stride : w * stride + f, :]
                     Z[i, h, w, c] = conv_single_step(a_slice, W[:, :, :, c], b[:, :, :, c])
     return Z, (A_prev, W, b, hparameters)
