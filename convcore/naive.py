@@ -4,6 +4,9 @@ Same names, signatures, layout (NHWC) and caches as the course (see ``shared/see
 where the course stops: rectangular kernels ``W (f_H, f_W, n_C_prev // g, n_C)``, any stride (floored output
 size), pad 0 (cropped with explicit ends, not ``p:-p``), the ``"dilation"``, ``"groups"`` and ``"convention"``
 keys, and both forms of dA_prev. Slow on purpose: every output cell is one visible step.
+
+Beside them, the loop versions of :mod:`convcore.matrix` (the convolution matrix C, im2col, col2im), same
+arguments and layouts.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ __all__ = [
     "conv_single_step",
     "conv_forward",
     "conv_backward",
+    "conv_matrix",
+    "im2col",
+    "col2im",
     "create_mask_from_window",
     "distribute_value",
     "pool_forward",
@@ -206,3 +212,69 @@ def pool_backward(dA, cache, mode: str = "max", ties: str = "all") -> np.ndarray
                             dA[i, h, w, c], (f, f)
                         )
     return dA_prev
+
+
+# --- the convolution matrix, im2col and col2im (convcore.matrix) ----------------------------------------------
+
+
+def conv_matrix(input_shape, W, hparameters) -> np.ndarray:
+    """Loop version of :func:`convcore.conv_matrix`: for every output cell ``(h, w, c)`` (a row), every tap ``(u, v)``
+    and every input channel of ``c``'s group, the weight goes into the column of the input cell it multiplies
+    (nothing when the tap lands on padding). ``input_shape = (n_H_prev, n_W_prev, n_C_prev)``."""
+    n_H_prev, n_W_prev, n_C_prev = (int(n) for n in input_shape)
+    zeros = np.zeros((1, n_H_prev, n_W_prev, n_C_prev))
+    _, W, hp, _, (f_H, f_W, cg_in, n_C), (n_H, n_W) = _geometry(zeros, W, hparameters)
+    s, d, p = hp.stride, hp.dilation, hp.pad
+    cg_out = n_C // hp.groups
+    K = effective_kernel(W, hp.convention)
+    C = np.zeros((n_H * n_W * n_C, n_H_prev * n_W_prev * n_C_prev))
+    for h in range(n_H):
+        for w in range(n_W):
+            for c in range(n_C):
+                row = (h * n_W + w) * n_C + c  # Z[0] flattened row-major
+                for u in range(f_H):
+                    for v in range(f_W):
+                        y, x = s * h + d * u - p, s * w + d * v - p  # the input cell under tap (u, v)
+                        if not (0 <= y < n_H_prev and 0 <= x < n_W_prev):
+                            continue  # padding: multiplies a zero
+                        for i in range(cg_in):
+                            k = (c // cg_out) * cg_in + i
+                            C[row, (y * n_W_prev + x) * n_C_prev + k] = K[u, v, i, c]
+    return C
+
+
+def im2col(A_prev, f_H: int, f_W: int, hparameters) -> np.ndarray:
+    """Loop version of :func:`convcore.im2col`: one row per output position ``(i, h, w)``, the window's taps read in
+    ``(u, v, k)`` order. ``A_prev (m, n_H_prev, n_W_prev, n_C_prev)``."""
+    A_prev = as_array("A_prev", A_prev, 4)
+    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    hp = conv_params(hparameters)
+    s, d = hp.stride, hp.dilation
+    n_H = out_size(n_H_prev, f_H, s, hp.pad, "input height", d)
+    n_W = out_size(n_W_prev, f_W, s, hp.pad, "input width", d)
+    A_prev_pad = zero_pad(A_prev, hp.pad)
+    cols = np.zeros((m * n_H * n_W, f_H * f_W * n_C_prev))
+    for i in range(m):
+        for h in range(n_H):
+            for w in range(n_W):
+                window = A_prev_pad[i, h * s : h * s + d * (f_H - 1) + 1 : d, w * s : w * s + d * (f_W - 1) + 1 : d, :]
+                cols[(i * n_H + h) * n_W + w] = window.reshape(-1)  # (f_H, f_W, n_C_prev) -> one row
+    return cols
+
+
+def col2im(cols, input_shape, f_H: int, f_W: int, hparameters) -> np.ndarray:
+    """Loop version of :func:`convcore.col2im`: every row added back onto its window's taps, then the padding
+    cropped. ``input_shape = (m, n_H_prev, n_W_prev, n_C_prev)``."""
+    m, n_H_prev, n_W_prev, n_C_prev = (int(n) for n in input_shape)
+    hp = conv_params(hparameters)
+    s, d, p = hp.stride, hp.dilation, hp.pad
+    n_H = out_size(n_H_prev, f_H, s, p, "input height", d)
+    n_W = out_size(n_W_prev, f_W, s, p, "input width", d)
+    cols = as_array("cols", cols, 2)
+    out = np.zeros((m, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev))
+    for i in range(m):
+        for h in range(n_H):
+            for w in range(n_W):
+                patch = cols[(i * n_H + h) * n_W + w].reshape(f_H, f_W, n_C_prev)
+                out[i, h * s : h * s + d * (f_H - 1) + 1 : d, w * s : w * s + d * (f_W - 1) + 1 : d, :] += patch
+    return out[:, p : p + n_H_prev, p : p + n_W_prev, :]
