@@ -5,8 +5,8 @@ where the course stops: rectangular kernels ``W (f_H, f_W, n_C_prev // g, n_C)``
 size), pad 0 (cropped with explicit ends, not ``p:-p``), the ``"dilation"``, ``"groups"`` and ``"convention"``
 keys, and both forms of dA_prev. Slow on purpose: every output cell is one visible step.
 
-Beside them, the loop versions of :mod:`convcore.matrix` (the convolution matrix C, im2col, col2im), same
-arguments and layouts.
+Beside them, the loop versions of :mod:`convcore.matrix` (the convolution matrix C, im2col, col2im) and of
+:mod:`convcore.transpose` (the transposed convolution, forward and backward), same arguments and layouts.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 from ._checks import as_array, check_groups, conv_params, out_size, pool_hparameters
 from .conv import dilate_kernel, effective_kernel, full_padding, rot180, zero_pad
 from .pool import _check_mode, _check_ties
+from .transpose import conv_transpose_output_shape, transpose_params
 
 __all__ = [
     "zero_pad",
@@ -25,6 +26,8 @@ __all__ = [
     "conv_matrix",
     "im2col",
     "col2im",
+    "conv_transpose_forward",
+    "conv_transpose_backward",
     "create_mask_from_window",
     "distribute_value",
     "pool_forward",
@@ -278,3 +281,60 @@ def col2im(cols, input_shape, f_H: int, f_W: int, hparameters) -> np.ndarray:
                 patch = cols[(i * n_H + h) * n_W + w].reshape(f_H, f_W, n_C_prev)
                 out[i, h * s : h * s + d * (f_H - 1) + 1 : d, w * s : w * s + d * (f_W - 1) + 1 : d, :] += patch
     return out[:, p : p + n_H_prev, p : p + n_W_prev, :]
+
+
+# --- the transposed convolution (convcore.transpose) ----------------------------------------------------------
+
+
+def conv_transpose_forward(X, W, b, hparameters):
+    """Loop version of :func:`convcore.conv_transpose_forward`: every ``X[i, h, w, c]`` stamps ``K[:, :, :, c] *
+    X[i, h, w, c]`` onto the taps of its window in the padded output (its group's channels), then ``p`` is cropped
+    and ``b`` added."""
+    hp, op = transpose_params(hparameters)
+    X, W, b = as_array("X", X, 4), as_array("W", W, 4), as_array("b", b, 4)
+    m, n_H, n_W, n_C = X.shape
+    _, L_H, L_W, n_C_prev = conv_transpose_output_shape(X.shape, W.shape, hp.stride, hp.pad, op, hp.dilation, hp.groups)
+    f_H, f_W, cg_in, _ = W.shape
+    s, d, p = hp.stride, hp.dilation, hp.pad
+    cg_out = n_C // hp.groups
+    K = effective_kernel(W, hp.convention)
+    Y_pad = np.zeros((m, L_H + 2 * p, L_W + 2 * p, n_C_prev))
+    for i in range(m):
+        for h in range(n_H):
+            for w in range(n_W):
+                for c in range(n_C):
+                    k0 = (c // cg_out) * cg_in  # the input channels of filter c's group
+                    rows = slice(h * s, h * s + d * (f_H - 1) + 1, d)
+                    cols = slice(w * s, w * s + d * (f_W - 1) + 1, d)
+                    Y_pad[i, rows, cols, k0 : k0 + cg_in] += K[:, :, :, c] * X[i, h, w, c]
+    Y = Y_pad[:, p : p + L_H, p : p + L_W, :] + b.reshape(1, 1, 1, n_C_prev)
+    return Y, (X, W, b, hparameters)
+
+
+def conv_transpose_backward(dY, cache):
+    """Loop version of :func:`convcore.conv_transpose_backward`: ``dX[i, h, w, c] = sum(dY_pad[window] * K[..., c])``
+    (a correlation, no flip), ``dW[..., c] += dY_pad[window] * X[i, h, w, c]``, ``db`` the sum of ``dY``."""
+    X, W, b, hparameters = cache
+    hp, _ = transpose_params(hparameters)
+    X, W, dY = as_array("X", X, 4), as_array("W", W, 4), as_array("dY", dY, 4)
+    m, n_H, n_W, n_C = X.shape
+    f_H, f_W, cg_in, _ = W.shape
+    s, d, p = hp.stride, hp.dilation, hp.pad
+    cg_out = n_C // hp.groups
+    K = effective_kernel(W, hp.convention)
+    dY_pad = zero_pad(dY, p)
+    dX = np.zeros(X.shape)
+    dK = np.zeros(K.shape)
+    for i in range(m):
+        for h in range(n_H):
+            for w in range(n_W):
+                for c in range(n_C):
+                    k0 = (c // cg_out) * cg_in
+                    window = dY_pad[
+                        i, h * s : h * s + d * (f_H - 1) + 1 : d, w * s : w * s + d * (f_W - 1) + 1 : d, k0 : k0 + cg_in
+                    ]
+                    dX[i, h, w, c] = np.sum(window * K[:, :, :, c])
+                    dK[:, :, :, c] += window * X[i, h, w, c]
+    dW = dK if hp.convention == "correlation" else rot180(dK)
+    db = dY.sum(axis=(0, 1, 2)).reshape(1, 1, 1, -1)
+    return dX, dW, db

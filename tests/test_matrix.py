@@ -95,8 +95,8 @@ def test_z_is_C_a_plus_b_and_dA_prev_is_C_transposed_dZ(case):
 
 @settings(max_examples=60, deadline=None)
 @given(case=conv_cases(max_n=6, max_c=4, dilations=(1, 2, 3), groups=(1, 2, "depthwise")))
-def test_the_forms_of_dA_prev_are_one_array(case):
-    """Cᵀ dZ, the scatter form, the rot180 form and col2im after the backward GEMM."""
+def test_the_four_forms_of_dA_prev_are_one_array(case):
+    """Cᵀ dZ, the scatter form, the rot180 form, col2im after the backward GEMM and conv_transpose2d(dZ, W)."""
     A_prev, W, _, dZ = case.arrays()
     hp = case.hparameters
     scatter = convcore.grad_input_scatter(A_prev.shape, W, dZ, hp)
@@ -104,6 +104,7 @@ def test_the_forms_of_dA_prev_are_one_array(case):
         ("rot180", convcore.grad_input_rot180(A_prev.shape, W, dZ, hp)),
         ("matrix", convcore.grad_input_matrix(A_prev.shape, W, dZ, hp)),
         ("col2im", convcore.grad_input_col2im(A_prev.shape, W, dZ, hp)),
+        ("transposed", convcore.grad_input_transpose(A_prev.shape, W, dZ, hp)),
     ):
         np.testing.assert_allclose(form, scatter, rtol=1e-12, atol=1e-12, err_msg=name)
 
