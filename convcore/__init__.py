@@ -8,8 +8,9 @@ The top-level functions are the fast, vectorised ones, with the course's names, 
   :func:`grad_weight`, :func:`grad_bias`;
 - the 1D versions of the classic ``[a b c d e]`` with ``[x y]`` example (:mod:`convcore.conv1d`);
 - the convolution as a matrix and as one matrix product (:mod:`convcore.matrix`): :func:`conv_matrix` (C, with
-  ``dA_prev = Cᵀ dZ``: :func:`grad_input_matrix`), :func:`im2col`, :func:`col2im`, :func:`cover_count`,
-  :func:`weight_matrix`, :func:`conv_forward_gemm`, :func:`grad_cols`, :func:`grad_input_col2im`;
+  ``z = C a + b``: :func:`conv_forward_matrix`, and ``dA_prev = Cᵀ dZ``: :func:`grad_input_matrix`),
+  :func:`conv_matrix_taps`, :func:`im2col`, :func:`col2im`, :func:`cover_count`, :func:`weight_matrix`,
+  :func:`conv_forward_gemm`, :func:`grad_cols`, :func:`grad_input_col2im`;
 - the transposed convolution (:mod:`convcore.transpose`): :func:`conv_transpose_forward`,
   :func:`conv_transpose_backward` (its dX is a plain correlation with W: no flip), and dA_prev as
   ``conv_transpose2d(dZ, W)``: :func:`grad_input_transpose`.
@@ -46,6 +47,7 @@ from .matrix import (
     MAX_MATRIX_ENTRIES,
     col2im,
     conv_forward_gemm,
+    conv_forward_matrix,
     conv_matrix,
     conv_matrix_taps,
     cover_count,
@@ -99,6 +101,7 @@ __all__ = [
     "MAX_MATRIX_ENTRIES",
     "conv_matrix",
     "conv_matrix_taps",
+    "conv_forward_matrix",
     "grad_input_matrix",
     "im2col",
     "col2im",

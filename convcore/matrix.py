@@ -37,6 +37,7 @@ __all__ = [
     "MAX_MATRIX_ENTRIES",
     "conv_matrix",
     "conv_matrix_taps",
+    "conv_forward_matrix",
     "grad_input_matrix",
     "im2col",
     "col2im",
@@ -143,6 +144,22 @@ def conv_matrix_taps(input_shape, weight_shape, hparameters, *, max_entries: int
     taps = np.full((n_rows, n_cols), -1, dtype=np.int64)
     taps[rows, cols] = u * weight_shape[1] + v
     return taps
+
+
+def conv_forward_matrix(A_prev, W, b, hparameters, *, max_entries: int = MAX_MATRIX_ENTRIES) -> np.ndarray:
+    """The forward pass as ``C a + b``, one example at a time: ``A_prev (m, n_H_prev, n_W_prev, n_C_prev)``,
+    ``W (f_H, f_W, n_C_prev // g, n_C)``, ``b (1, 1, 1, n_C)`` -> ``Z (m, n_H, n_W, n_C)`` with
+    ``Z[i].ravel() = C @ A_prev[i].ravel() + np.tile(b.ravel(), n_H * n_W)`` (:func:`conv_matrix`)."""
+    A_prev = as_array("A_prev", A_prev, 4)
+    W = as_array("W", W, 4)
+    hp = conv_params(hparameters)
+    m, n_H, n_W, n_C = output_shape(A_prev.shape, W.shape, hp.stride, hp.pad, hp.dilation, hp.groups)
+    b = as_array("b", b, 4)
+    if b.shape != (1, 1, 1, n_C):
+        raise ValueError(f"b must have shape (1, 1, 1, {n_C}) (one bias per filter), got {b.shape}")
+    C = conv_matrix(A_prev.shape[1:], W, hparameters, max_entries=max_entries)
+    z = A_prev.reshape(m, -1) @ C.T + np.tile(b.reshape(-1), n_H * n_W)  # (m, cols) @ (cols, rows): C a + b
+    return z.reshape(m, n_H, n_W, n_C)
 
 
 def grad_input_matrix(input_shape, W, dZ, hparameters, *, max_entries: int = MAX_MATRIX_ENTRIES) -> np.ndarray:

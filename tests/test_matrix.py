@@ -91,6 +91,7 @@ def test_z_is_C_a_plus_b_and_dA_prev_is_C_transposed_dZ(case):
         np.testing.assert_allclose(C @ A_prev[i].ravel() + np.tile(b.ravel(), n_H * n_W), Z[i].ravel(), atol=1e-12)
         np.testing.assert_allclose(C.T @ dZ[i].ravel(), dA[i].ravel(), atol=1e-12)
     np.testing.assert_allclose(convcore.grad_input_matrix(A_prev.shape, W, dZ, case.hparameters), dA, atol=1e-12)
+    np.testing.assert_allclose(convcore.conv_forward_matrix(A_prev, W, b, case.hparameters), Z, atol=1e-12)
 
 
 @settings(max_examples=60, deadline=None)
