@@ -274,7 +274,26 @@ def test_hostile_values_for_the_transposed_controls_open_at_defaults_with_a_noti
     assert figures(at)
 
 
-# --- the home page ----------------------------------------------------------------------------------------------
+# --- the flip page's fourth line, the home page ------------------------------------------------------------------
+
+
+def test_the_flip_page_names_conv_transpose2d_with_its_output_padding():
+    at = open_app("flip", {"stride": "2", "dz": "random integers"})  # (6 - 3) % 2 = 1: output_padding 1
+    assert_clean(at)
+    assert _metric(at, "largest |conv_transpose2d(dZ, W) - scatter|") < 1e-9
+    body = texts(at)
+    assert "**conv_transpose2d(dZ, W): what PyTorch calls it.**" in body and "output_padding = 1" in body
+    assert any(
+        m.startswith("The two forms agree, and conv_transpose2d(dZ, W) with them") for m in messages(at, "success")
+    )
+    links = [el.proto.page for el in at.get("page_link")]
+    assert any("matrix" in link for link in links) and any("transposed" in link for link in links)
+
+
+def test_the_flip_page_gives_a_pair_of_output_paddings_for_a_non_square_input():
+    at = open_app("flip", {"stride": "2", "h": "6", "w": "7"})  # (6 - 3) % 2 = 1, (7 - 3) % 2 = 0
+    assert_clean(at)
+    assert "output_padding = (1, 0)" in texts(at)
 
 
 def test_home_links_both_new_pages():
