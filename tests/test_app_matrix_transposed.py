@@ -274,7 +274,7 @@ def test_hostile_values_for_the_transposed_controls_open_at_defaults_with_a_noti
     assert figures(at)
 
 
-# --- the flip page's fourth line, the home page ------------------------------------------------------------------
+# --- the flip page's fourth line, the symbolic page's link, the home page -----------------------------------------
 
 
 def test_the_flip_page_names_conv_transpose2d_with_its_output_padding():
@@ -294,6 +294,13 @@ def test_the_flip_page_gives_a_pair_of_output_paddings_for_a_non_square_input():
     at = open_app("flip", {"stride": "2", "h": "6", "w": "7"})  # (6 - 3) % 2 = 1, (7 - 3) % 2 = 0
     assert_clean(at)
     assert "output_padding = (1, 0)" in texts(at)
+
+
+def test_the_symbolic_jacobian_is_C_and_links_to_the_matrix_view():
+    at = open_app("symbolic")
+    assert_clean(at)
+    assert "This Jacobian is the convolution matrix **C** of the matrix view" in texts(at)
+    assert any("matrix" in el.proto.page for el in at.get("page_link"))
 
 
 def test_home_links_both_new_pages():
