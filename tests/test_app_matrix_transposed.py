@@ -188,7 +188,7 @@ def test_the_transposed_output_is_convcores_with_output_padding():
     assert Y.shape == (1, 8, 8, 1)  # (3 - 1) 2 + 2 + 1 + 1
     np.testing.assert_array_equal(array(figures(at)["tx_output"]["data"][0]["z"]), Y[0, :, :, 0])
     latex = "\n".join(x.value for x in at.latex)
-    assert "= 8" in latex
+    assert "L_H = (3 - 1)\\cdot2 - 2\\cdot0 + 1\\cdot(3 - 1) + 1 + 1 = 8" in latex
     # one stamp per cell of X, and the last frame's running total is the padded output
     stamp = figures(at)["tx_stamp"]
     assert len(stamp["frames"]) == 9

@@ -98,7 +98,7 @@ def output_figure(Y: np.ndarray) -> go.Figure:
 
 def checkerboard_figure(counts: dict[str, np.ndarray]) -> go.Figure:
     """How many stamps reach each output cell, one map per layer named in ``counts`` (numbers on the cells)."""
-    grids = [Grid(z=c.astype(np.float64), title=f"{name}: stamps per cell") for name, c in counts.items()]
+    grids = [Grid(z=c.astype(np.float64), title=name) for name, c in counts.items()]
     return lift_titles(grids_figure(grids, cols=len(grids), height=380))
 
 

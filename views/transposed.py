@@ -130,10 +130,8 @@ else:
     )
 
 st.subheader("2. The output size, and why output_padding exists")
-st.latex(
-    rf"L_H = (n_H - 1)\,s - 2p + d\,(f_H - 1) + \text{{output\_padding}} + 1"
-    rf" = ({x_h} - 1)\cdot{s} - 2\cdot{p} + {d}\cdot({f_H} - 1) + {op} + 1 = {L_H}"
-)
+st.latex(r"L = (n - 1)\,s - 2p + d\,(f - 1) + \text{output\_padding} + 1")
+st.latex(rf"L_H = ({x_h} - 1)\cdot{s} - 2\cdot{p} + {d}\cdot({f_H} - 1) + {op} + 1 = {L_H}")
 st.latex(rf"L_W = ({x_w} - 1)\cdot{s} - 2\cdot{p} + {d}\cdot({f_W} - 1) + {op} + 1 = {L_W}")
 st.markdown(
     "The same formula as PyTorch's `ConvTranspose2d`. A convolution **floors**: "
