@@ -227,6 +227,19 @@ def test_output_padding_past_pytorchs_rule_is_refused_and_an_empty_output_too():
     assert any("has no output" in m and "the padding crops away everything" in m for m in messages(at, "error"))
 
 
+def test_the_transposed_page_needs_the_sidebars_kernel_not_its_input():
+    """A kernel larger than the sidebar's input blocks the convolution pages, not this one: X is its input."""
+    at = open_app("transposed", {"h": "3", "w": "3", "kh": "5", "kw": "5", "kernel": "random"})
+    assert_clean(at)
+    assert not messages(at, "error") and "tx_output" in figures(at)
+    assert array(figures(at)["tx_output"]["data"][0]["z"]).shape == (7, 7)  # (3 - 1) + 4 + 1
+    at = open_app("transposed", {"kernel": "custom", "kernel_text": "1 2\n3 4", "cin": "2", "cout": "2"})
+    at.sidebar.text_area(key="kernel_text").set_value("1 0\n0 1 | 2 2\n2 2 | 1 1\n1 1").run()  # 3 matrices for 4
+    assert_clean(at)
+    assert any("The custom kernel has 3 matrices" in m for m in messages(at, "error"))
+    assert not figures(at)
+
+
 def test_the_checkerboard_kernel_3_versus_kernel_4():
     at = open_app("transposed", {"tx_h": "4", "tx_w": "4"})
     fig = figures(at)["tx_checkerboard"]

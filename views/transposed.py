@@ -20,7 +20,7 @@ st.markdown(
     "dA_prev made into a layer of its own, the one that upsamples in decoders, segmentation networks and GANs: "
     "PyTorch's `torch.nn.functional.conv_transpose2d`."
 )
-require_valid(config)
+require_valid(config, kernel_only=True)  # the sidebar's input is not used here: X is chosen below
 
 W, s, p, conv, d, g = config.W, config.stride, config.pad, config.convention, config.dilation, config.groups
 f_H, f_W, cg_in, n_C = W.shape
@@ -29,8 +29,8 @@ st.caption(
     f"The kernel, stride ({s}), padding ({p}), dilation ({d}), groups ({g}) and convention come from the sidebar: the "
     f"transposed convolution takes **the convolution's own weight** W, shape ({f_H}, {f_W}, {cg_in}, {n_C}), as "
     f"PyTorch's conv_transpose2d takes the conv2d weight tensor as it is. Its input X has the convolution's {n_C} "
-    f"output channel(s), its output Y the convolution's {n_C_prev} input channel(s). Only X and output_padding are "
-    "chosen here."
+    f"output channel(s), its output Y the convolution's {n_C_prev} input channel(s). X and output_padding are chosen "
+    "here; the sidebar's input is not used."
 )
 
 c = st.columns([1, 1, 2, 2, 2, 2])
