@@ -49,10 +49,10 @@ __all__ = [
     "grad_input_col2im",
 ]
 
-#: The most entries :func:`conv_matrix` builds by default: 4,194,304 float64 numbers, 32 MiB (e.g. a 32 x 32 input
-#: with one channel and a 3 x 3 kernel at stride 1 makes C 900 x 1,024 = 921,600 entries). Almost all of them are
-#: zeros; past this the matrix is a picture that costs memory and shows nothing new. Pass ``max_entries`` to go further.
-MAX_MATRIX_ENTRIES = 1 << 22
+#: The most entries :func:`conv_matrix` builds by default: 16,777,216 float64 numbers, 128 MiB (a 32 x 32 x 3 input with
+#: 5 filters of 3 x 3 makes C 4,500 x 3,072 = 13.8 million entries). Almost all of them are zeros: past this the matrix
+#: costs more memory than a laptop spares and shows nothing new. Pass ``max_entries`` to go further.
+MAX_MATRIX_ENTRIES = 1 << 24
 
 
 def _example_shape(input_shape, what: str = "input_shape") -> tuple[int, int, int]:
