@@ -17,10 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
 
 from . import limits
-from .figures import HILITE, PAD_GREY, POSITION, SIGNED, Grid, fmt, grids_figure, lift_titles
+from .figures import HILITE, PAD_GREY, POSITION, SIGNED, Grid, Spec, fmt, grids_figure, lift_titles
 
 __all__ = [
     "Panel",
@@ -56,6 +55,29 @@ class Panel:
     name: str = ""
 
 
+def _heatmap(**trace) -> dict:
+    """A heatmap in Plotly.js's own terms (no validation: see :class:`ui.figures.Spec`), unset options left out."""
+    return {"type": "heatmap", **{k: v for k, v in trace.items() if v is not None}}
+
+
+def _scatter(**trace) -> dict:
+    return {"type": "scatter", **trace}
+
+
+class _Drawing:
+    """The traces and labels of one drawing on a single pair of axes, turned into a :class:`Spec` by :func:`_finish`."""
+
+    def __init__(self):
+        self.data: list[dict] = []
+        self.annotations: list[dict] = []
+
+    def add_trace(self, trace: dict) -> None:
+        self.data.append(trace)
+
+    def update_layout(self, annotations: list[dict]) -> None:
+        self.annotations = annotations
+
+
 def _texts(z: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
     text = np.vectorize(fmt, otypes=[object])(z)
     return text if keep is None else np.where(keep, text, "")
@@ -77,7 +99,7 @@ def _traces(p: Panel, x0: float, y0: float, zmax: float, numbers: bool, font: in
     if p.taps is not None:
         weight = p.taps >= 0
         out.append(
-            go.Heatmap(
+            _heatmap(
                 z=np.where(weight, np.nan, 0.0),
                 colorscale=[[0, ZERO], [1, ZERO]],
                 hoverinfo="skip",
@@ -85,7 +107,7 @@ def _traces(p: Panel, x0: float, y0: float, zmax: float, numbers: bool, font: in
             )
         )
         out.append(
-            go.Heatmap(
+            _heatmap(
                 z=np.where(weight, p.taps, np.nan),
                 zmin=0,
                 zmax=max(p.n_taps - 1, 1),
@@ -104,7 +126,7 @@ def _traces(p: Panel, x0: float, y0: float, zmax: float, numbers: bool, font: in
     if p.pad is not None:
         body[p.pad] = np.nan
     out.append(
-        go.Heatmap(
+        _heatmap(
             z=body,
             zmid=0,
             zmin=-zmax,
@@ -120,7 +142,7 @@ def _traces(p: Panel, x0: float, y0: float, zmax: float, numbers: bool, font: in
     )
     if p.pad is not None and p.pad.any():
         out.append(
-            go.Heatmap(
+            _heatmap(
                 z=np.where(p.pad, 0.0, np.nan),
                 colorscale=[[0, PAD_GREY], [1, PAD_GREY]],
                 text=np.where(p.pad, "0", ""),
@@ -133,11 +155,11 @@ def _traces(p: Panel, x0: float, y0: float, zmax: float, numbers: bool, font: in
     return out
 
 
-def _outline(x0: float, y0: float, cols: int, rows: int, color: str = HILITE, width: float = 3) -> go.Scatter:
+def _outline(x0: float, y0: float, cols: int, rows: int, color: str = HILITE, width: float = 3) -> dict:
     """A rectangle around the cells ``[x0, x0 + cols) x [y0, y0 + rows)``."""
     xs = [x0 - 0.5, x0 + cols - 0.5, x0 + cols - 0.5, x0 - 0.5, x0 - 0.5]
     ys = [y0 - 0.5, y0 - 0.5, y0 + rows - 0.5, y0 + rows - 0.5, y0 - 0.5]
-    return go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=color, width=width), hoverinfo="skip", showlegend=False)
+    return _scatter(x=xs, y=ys, mode="lines", line=dict(color=color, width=width), hoverinfo="skip", showlegend=False)
 
 
 def _label(x: float, y: float, text: str, anchor: str = "center", size: int = 14) -> dict:
@@ -168,14 +190,20 @@ def _sized(cols: int, rows: int) -> tuple[float, int, float]:
     return cell, int(max(8, min(13, cell * 0.42))), max(1.2, 22 / cell)
 
 
-def _finish(fig: go.Figure, x_range, y_range, cell: float) -> go.Figure:
+def _finish(fig: _Drawing, x_range, y_range, cell: float) -> Spec:
     """Square cells on one pair of hidden axes (row 0 at the top); the height fits the drawing at ``cell`` px."""
     rows = abs(y_range[0] - y_range[1])
     height = int(min(1600, max(200, cell * rows + 50)))
-    fig.update_xaxes(range=x_range, visible=False, constrain="domain")
-    fig.update_yaxes(range=y_range, visible=False, scaleanchor="x", constrain="domain")
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="rgba(0,0,0,0)")
-    return fig
+    layout = dict(
+        xaxis=dict(range=list(x_range), visible=False, constrain="domain"),
+        yaxis=dict(range=list(y_range), visible=False, scaleanchor="x", constrain="domain"),
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        plot_bgcolor="rgba(0,0,0,0)",
+        showlegend=False,
+        annotations=fig.annotations,
+    )
+    return Spec({"data": fig.data, "layout": layout})
 
 
 def _zmax(*arrays: np.ndarray) -> float:
@@ -189,7 +217,7 @@ def _numbers(rows: int, cols: int, cell: float) -> bool:
 
 def matvec_figure(
     M: Panel, top: Panel, right: Panel, highlight_col: int | None = None, highlight_row: int | None = None
-) -> go.Figure:
+) -> Spec:
     """``right = M · top``: the vector ``top (Q,)`` as a strip above ``M (R, Q)``, the result ``right (R,)`` as a
     column at its right. ``highlight_col`` outlines a column of M and its entry of ``top``; ``highlight_row`` a row
     of M and its entry of ``right``."""
@@ -199,7 +227,7 @@ def matvec_figure(
     x_right = Q + 1
     top_y = -gap - 1
     vec_numbers = cell >= 12
-    fig = go.Figure()
+    fig = _Drawing()
     strip = Panel(
         np.reshape(top.z, (1, Q)), "", pad=None if top.pad is None else np.reshape(top.pad, (1, Q)), name=top.name
     )
@@ -228,7 +256,7 @@ def matvec_figure(
     return _finish(fig, [-0.5 - side, x_right + 0.5], [R - 0.5, top_y - 0.5 - label], cell)
 
 
-def gemm_figure(left: Panel, top: Panel, result: Panel) -> go.Figure:
+def gemm_figure(left: Panel, top: Panel, result: Panel) -> Spec:
     """``result = left · top`` in Falk's scheme: ``top (K, N)`` above ``result (M, N)``, ``left (M, K)`` to its left,
     so each result cell is where its row of ``left`` meets its column of ``top``."""
     M_, K = left.z.shape
@@ -237,7 +265,7 @@ def gemm_figure(left: Panel, top: Panel, result: Panel) -> go.Figure:
     gap = int(np.ceil(label)) + 1
     x_res = K + 1
     y_top = -gap - K
-    fig = go.Figure()
+    fig = _Drawing()
     for panel, x0, y0 in ((top, x_res, y_top), (left, 0, 0), (result, x_res, 0)):
         rows, cols = panel.z.shape
         for t in _traces(panel, x0, y0, _zmax(panel.z), _numbers(rows, cols, cell), font):
@@ -254,10 +282,10 @@ def gemm_figure(left: Panel, top: Panel, result: Panel) -> go.Figure:
     return _finish(fig, [-0.5, x_res + N - 0.5], [M_ - 0.5 + label, y_top - 0.5 - label], cell)
 
 
-def flattening_figure(A_prev: np.ndarray, Z: np.ndarray) -> go.Figure:
+def flattening_figure(A_prev: np.ndarray, Z: np.ndarray) -> Spec:
     """The flattening order: each cell of ``A_prev (n_H_prev, n_W_prev, n_C_prev)`` and ``Z (n_H, n_W, n_C)`` with its
     index in the flattened vector (row-major over height, width, channel), one panel per channel."""
-    fig = go.Figure()
+    fig = _Drawing()
     labels = []
     x = 0
     shown = (A_prev.shape[0] + Z.shape[0]) <= 2 * limits.MAX_SHOWN
@@ -267,7 +295,7 @@ def flattening_figure(A_prev: np.ndarray, Z: np.ndarray) -> go.Figure:
         for k in range(C):
             q = index[:, :, k]
             fig.add_trace(
-                go.Heatmap(
+                _heatmap(
                     z=np.zeros((H, W_)),
                     x0=x,
                     dx=1,
@@ -297,9 +325,7 @@ def flattening_figure(A_prev: np.ndarray, Z: np.ndarray) -> go.Figure:
     return _finish(fig, [-0.5, x - 1.5], [rows - 0.5, -0.5 - label], cell)
 
 
-def row_figure(
-    row: np.ndarray, taps: np.ndarray, n_taps: int, kernel_w: int, out_shape: tuple, q_name: str
-) -> go.Figure:
+def row_figure(row: np.ndarray, taps: np.ndarray, n_taps: int, kernel_w: int, out_shape: tuple, q_name: str) -> Spec:
     """Row ``q`` of Cᵀ (one input cell): the strip ``(R,)`` in the order of the output cells, each weight coloured by
     its tap and labelled ``(u, v)``, then the same row laid out like the output, one ``(n_H, n_W)`` panel per filter.
     Read along the strip, ``(u, v)`` falls: the kernel reversed."""
@@ -317,7 +343,7 @@ def row_figure(
         [[f"{uv}<br>{v}" if small and uv else (v if uv else "") for uv, v in zip(tap_uv, text, strict=True)]]
     )
     where = dict(xgap=1, ygap=1, showscale=False, hoverongaps=False, dx=1, dy=1)
-    fig = go.Figure()
+    fig = _Drawing()
     hover = np.array(
         [
             [
@@ -327,7 +353,7 @@ def row_figure(
         ]
     )
     fig.add_trace(
-        go.Heatmap(
+        _heatmap(
             z=np.where(weight, np.nan, 0.0)[None],
             colorscale=[[0, ZERO], [1, ZERO]],
             hoverinfo="skip",
@@ -337,7 +363,7 @@ def row_figure(
         )
     )
     fig.add_trace(
-        go.Heatmap(
+        _heatmap(
             z=np.where(weight, taps, np.nan)[None],
             zmin=0,
             zmax=max(n_taps - 1, 1),
@@ -360,12 +386,12 @@ def row_figure(
         v_c = row.reshape(n_H, n_W, n_C)[:, :, c]
         w_c = t_c >= 0
         fig.add_trace(
-            go.Heatmap(
+            _heatmap(
                 z=np.where(w_c, np.nan, 0.0), colorscale=[[0, ZERO], [1, ZERO]], hoverinfo="skip", x0=x0, y0=y0, **where
             )
         )
         fig.add_trace(
-            go.Heatmap(
+            _heatmap(
                 z=np.where(w_c, t_c, np.nan),
                 zmin=0,
                 zmax=max(n_taps - 1, 1),
@@ -384,13 +410,13 @@ def row_figure(
     return _finish(fig, [-0.5, total_cols - 0.5], [y0 + n_H - 0.5, -0.5 - label], cell)
 
 
-def verdict_figure(forms: dict[str, np.ndarray]) -> go.Figure:
+def verdict_figure(forms: dict[str, np.ndarray]) -> Spec:
     """dA_prev of one channel ``(n_H_prev, n_W_prev)`` by each form, side by side on one colour scale."""
     grids = [Grid(z=z, title=name) for name, z in forms.items()]
     return lift_titles(grids_figure(grids, cols=len(grids), height=380))
 
 
-def col2im_figure(dA: np.ndarray, cover: np.ndarray, identity: np.ndarray, channel: str) -> go.Figure:
+def col2im_figure(dA: np.ndarray, cover: np.ndarray, identity: np.ndarray, channel: str) -> Spec:
     """col2im's result (dA_prev), the cover count (windows per input cell) and col2im(im2col(A_prev)), one channel."""
     grids = [
         Grid(z=dA, title=f"col2im(dcols) = dA_prev{channel}"),
