@@ -17,6 +17,10 @@ PAGES = [
         "views/forward.py", title="Forward: the sliding window", icon=":material/arrow_forward:", url_path="forward"
     ),
     st.Page("views/flip.py", title="Is the kernel flipped? dA_prev two ways", icon=":material/flip:", url_path="flip"),
+    st.Page("views/matrix.py", title="The matrix view: C and Cᵀ", icon=":material/table_chart:", url_path="matrix"),
+    st.Page(
+        "views/transposed.py", title="Transposed convolution", icon=":material/open_in_full:", url_path="transposed"
+    ),
     st.Page("views/weights.py", title="dW and db across channels", icon=":material/grid_on:", url_path="weights"),
     st.Page(
         "views/pooling.py", title="Pooling: forward and backward", icon=":material/filter_alt:", url_path="pooling"

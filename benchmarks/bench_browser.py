@@ -50,6 +50,8 @@ PAGES = {
     "": None,
     "forward": ("Stride", [2, 3, 1]),
     "flip": ("Stride", [2, 3, 1]),
+    "matrix": ("Stride", [2, 3, 1]),
+    "transposed": ("Stride", [2, 3, 1]),
     "weights": ("Stride", [2, 3, 1]),
     "pooling": ("H", [7, 8, 6]),
     "symbolic": None,

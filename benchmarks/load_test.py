@@ -57,7 +57,7 @@ __all__ = [
     "main",
 ]
 
-DEFAULT_PAGES = ["", "forward", "flip", "weights", "pooling", "symbolic", "mistakes"]
+DEFAULT_PAGES = ["", "forward", "flip", "matrix", "transposed", "weights", "pooling", "symbolic", "mistakes"]
 ACTIONS = ("stride", "pad", "page", "rerun")
 
 

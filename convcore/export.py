@@ -4,6 +4,8 @@ This is the one place where the course's NHWC layout is mapped to PyTorch's:
 ``A_prev (m, n_H, n_W, n_C_prev)`` -> ``input (m, C_in, H, W)`` by ``transpose(0, 3, 1, 2)``, and
 ``W (f_H, f_W, n_C_prev, n_C)`` -> ``weight (C_out, C_in, kH, kW)`` by ``transpose(3, 2, 0, 1)``.
 PyTorch computes cross-correlation; under the ``"convolution"`` convention the script hands it ``rot180(W)``.
+The same weight tensor goes to ``conv_transpose2d``, which computes dA_prev (PyTorch reads its first axis, C_out, as
+the transposed layer's input channels).
 ``dilation`` and ``groups`` mean what they mean to ``torch.nn.functional.conv2d``, and the script passes them on.
 """
 
@@ -27,8 +29,8 @@ def numpy_torch_script(
 ) -> str:
     """The script's text for one example: ``A_prev (n_H_prev, n_W_prev, n_C_prev)``,
     ``W (f_H, f_W, n_C_prev // groups, n_C)``, ``b (n_C,)``, ``dZ (n_H, n_W, n_C)``. It prints Z, dA_prev (both
-    forms), dW and db, and checks them against PyTorch autograd (``conv2d(..., dilation=, groups=)``) when
-    ``torch`` imports."""
+    forms), dW and db, and checks them against PyTorch autograd (``conv2d(..., dilation=, groups=)``), and dA_prev
+    against ``conv_transpose2d(dZ, W, output_padding=...)``, when ``torch`` imports."""
     A_prev, W = as_array("A_prev", A_prev, 3), as_array("W", W, 4)
     b, dZ = as_array("b", np.reshape(b, -1), 1), as_array("dZ", dZ, 3)
     check_convention(convention)
@@ -132,4 +134,17 @@ else:
     print("PyTorch agrees on dA_prev:", np.allclose(x.grad.numpy()[0].transpose(1, 2, 0), dA_scatter))
     print("PyTorch agrees on dW:", np.allclose(dW_torch, dW))
     print("PyTorch agrees on db:", np.allclose(bias.grad.numpy(), db))
+    # dA_prev is a transposed convolution of dZ with the same weight, not rotated by hand: PyTorch's conv_transpose2d.
+    # output_padding: the rows and columns a non-dividing stride never visits, so the output has the input's size.
+    dA_transposed = torch.nn.functional.conv_transpose2d(
+        torch.tensor(dZ[None].transpose(0, 3, 1, 2).copy()),
+        weight.detach(),
+        stride=stride,
+        padding=pad,
+        output_padding=(extra_h, extra_w),
+        groups=groups,
+        dilation=dilation,
+    )
+    dA_transposed = dA_transposed.numpy()[0].transpose(1, 2, 0)  # NCHW -> (n_H_prev, n_W_prev, n_C_prev)
+    print("conv_transpose2d(dZ, W) agrees on dA_prev:", np.allclose(dA_transposed, dA_scatter))
 '''

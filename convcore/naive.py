@@ -4,6 +4,9 @@ Same names, signatures, layout (NHWC) and caches as the course (see ``shared/see
 where the course stops: rectangular kernels ``W (f_H, f_W, n_C_prev // g, n_C)``, any stride (floored output
 size), pad 0 (cropped with explicit ends, not ``p:-p``), the ``"dilation"``, ``"groups"`` and ``"convention"``
 keys, and both forms of dA_prev. Slow on purpose: every output cell is one visible step.
+
+Beside them, the loop versions of :mod:`convcore.matrix` (the convolution matrix C, im2col, col2im) and of
+:mod:`convcore.transpose` (the transposed convolution, forward and backward), same arguments and layouts.
 """
 
 from __future__ import annotations
@@ -13,12 +16,18 @@ import numpy as np
 from ._checks import as_array, check_groups, conv_params, out_size, pool_hparameters
 from .conv import dilate_kernel, effective_kernel, full_padding, rot180, zero_pad
 from .pool import _check_mode, _check_ties
+from .transpose import conv_transpose_output_shape, transpose_params
 
 __all__ = [
     "zero_pad",
     "conv_single_step",
     "conv_forward",
     "conv_backward",
+    "conv_matrix",
+    "im2col",
+    "col2im",
+    "conv_transpose_forward",
+    "conv_transpose_backward",
     "create_mask_from_window",
     "distribute_value",
     "pool_forward",
@@ -206,3 +215,126 @@ def pool_backward(dA, cache, mode: str = "max", ties: str = "all") -> np.ndarray
                             dA[i, h, w, c], (f, f)
                         )
     return dA_prev
+
+
+# --- the convolution matrix, im2col and col2im (convcore.matrix) ----------------------------------------------
+
+
+def conv_matrix(input_shape, W, hparameters) -> np.ndarray:
+    """Loop version of :func:`convcore.conv_matrix`: for every output cell ``(h, w, c)`` (a row), every tap ``(u, v)``
+    and every input channel of ``c``'s group, the weight goes into the column of the input cell it multiplies
+    (nothing when the tap lands on padding). ``input_shape = (n_H_prev, n_W_prev, n_C_prev)``."""
+    n_H_prev, n_W_prev, n_C_prev = (int(n) for n in input_shape)
+    zeros = np.zeros((1, n_H_prev, n_W_prev, n_C_prev))
+    _, W, hp, _, (f_H, f_W, cg_in, n_C), (n_H, n_W) = _geometry(zeros, W, hparameters)
+    s, d, p = hp.stride, hp.dilation, hp.pad
+    cg_out = n_C // hp.groups
+    K = effective_kernel(W, hp.convention)
+    C = np.zeros((n_H * n_W * n_C, n_H_prev * n_W_prev * n_C_prev))
+    for h in range(n_H):
+        for w in range(n_W):
+            for c in range(n_C):
+                row = (h * n_W + w) * n_C + c  # Z[0] flattened row-major
+                for u in range(f_H):
+                    for v in range(f_W):
+                        y, x = s * h + d * u - p, s * w + d * v - p  # the input cell under tap (u, v)
+                        if not (0 <= y < n_H_prev and 0 <= x < n_W_prev):
+                            continue  # padding: multiplies a zero
+                        for i in range(cg_in):
+                            k = (c // cg_out) * cg_in + i
+                            C[row, (y * n_W_prev + x) * n_C_prev + k] = K[u, v, i, c]
+    return C
+
+
+def im2col(A_prev, f_H: int, f_W: int, hparameters) -> np.ndarray:
+    """Loop version of :func:`convcore.im2col`: one row per output position ``(i, h, w)``, the window's taps read in
+    ``(u, v, k)`` order. ``A_prev (m, n_H_prev, n_W_prev, n_C_prev)``."""
+    A_prev = as_array("A_prev", A_prev, 4)
+    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    hp = conv_params(hparameters)
+    s, d = hp.stride, hp.dilation
+    n_H = out_size(n_H_prev, f_H, s, hp.pad, "input height", d)
+    n_W = out_size(n_W_prev, f_W, s, hp.pad, "input width", d)
+    A_prev_pad = zero_pad(A_prev, hp.pad)
+    cols = np.zeros((m * n_H * n_W, f_H * f_W * n_C_prev))
+    for i in range(m):
+        for h in range(n_H):
+            for w in range(n_W):
+                window = A_prev_pad[i, h * s : h * s + d * (f_H - 1) + 1 : d, w * s : w * s + d * (f_W - 1) + 1 : d, :]
+                cols[(i * n_H + h) * n_W + w] = window.reshape(-1)  # (f_H, f_W, n_C_prev) -> one row
+    return cols
+
+
+def col2im(cols, input_shape, f_H: int, f_W: int, hparameters) -> np.ndarray:
+    """Loop version of :func:`convcore.col2im`: every row added back onto its window's taps, then the padding
+    cropped. ``input_shape = (m, n_H_prev, n_W_prev, n_C_prev)``."""
+    m, n_H_prev, n_W_prev, n_C_prev = (int(n) for n in input_shape)
+    hp = conv_params(hparameters)
+    s, d, p = hp.stride, hp.dilation, hp.pad
+    n_H = out_size(n_H_prev, f_H, s, p, "input height", d)
+    n_W = out_size(n_W_prev, f_W, s, p, "input width", d)
+    cols = as_array("cols", cols, 2)
+    out = np.zeros((m, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev))
+    for i in range(m):
+        for h in range(n_H):
+            for w in range(n_W):
+                patch = cols[(i * n_H + h) * n_W + w].reshape(f_H, f_W, n_C_prev)
+                out[i, h * s : h * s + d * (f_H - 1) + 1 : d, w * s : w * s + d * (f_W - 1) + 1 : d, :] += patch
+    return out[:, p : p + n_H_prev, p : p + n_W_prev, :]
+
+
+# --- the transposed convolution (convcore.transpose) ----------------------------------------------------------
+
+
+def conv_transpose_forward(X, W, b, hparameters):
+    """Loop version of :func:`convcore.conv_transpose_forward`: every ``X[i, h, w, c]`` stamps ``K[:, :, :, c] *
+    X[i, h, w, c]`` onto the taps of its window in the padded output (its group's channels), then ``p`` is cropped
+    and ``b`` added."""
+    hp, op = transpose_params(hparameters)
+    X, W, b = as_array("X", X, 4), as_array("W", W, 4), as_array("b", b, 4)
+    m, n_H, n_W, n_C = X.shape
+    _, L_H, L_W, n_C_prev = conv_transpose_output_shape(X.shape, W.shape, hp.stride, hp.pad, op, hp.dilation, hp.groups)
+    f_H, f_W, cg_in, _ = W.shape
+    s, d, p = hp.stride, hp.dilation, hp.pad
+    cg_out = n_C // hp.groups
+    K = effective_kernel(W, hp.convention)
+    Y_pad = np.zeros((m, L_H + 2 * p, L_W + 2 * p, n_C_prev))
+    for i in range(m):
+        for h in range(n_H):
+            for w in range(n_W):
+                for c in range(n_C):
+                    k0 = (c // cg_out) * cg_in  # the input channels of filter c's group
+                    rows = slice(h * s, h * s + d * (f_H - 1) + 1, d)
+                    cols = slice(w * s, w * s + d * (f_W - 1) + 1, d)
+                    Y_pad[i, rows, cols, k0 : k0 + cg_in] += K[:, :, :, c] * X[i, h, w, c]
+    Y = Y_pad[:, p : p + L_H, p : p + L_W, :] + b.reshape(1, 1, 1, n_C_prev)
+    return Y, (X, W, b, hparameters)
+
+
+def conv_transpose_backward(dY, cache):
+    """Loop version of :func:`convcore.conv_transpose_backward`: ``dX[i, h, w, c] = sum(dY_pad[window] * K[..., c])``
+    (a correlation, no flip), ``dW[..., c] += dY_pad[window] * X[i, h, w, c]``, ``db`` the sum of ``dY``."""
+    X, W, b, hparameters = cache
+    hp, _ = transpose_params(hparameters)
+    X, W, dY = as_array("X", X, 4), as_array("W", W, 4), as_array("dY", dY, 4)
+    m, n_H, n_W, n_C = X.shape
+    f_H, f_W, cg_in, _ = W.shape
+    s, d, p = hp.stride, hp.dilation, hp.pad
+    cg_out = n_C // hp.groups
+    K = effective_kernel(W, hp.convention)
+    dY_pad = zero_pad(dY, p)
+    dX = np.zeros(X.shape)
+    dK = np.zeros(K.shape)
+    for i in range(m):
+        for h in range(n_H):
+            for w in range(n_W):
+                for c in range(n_C):
+                    k0 = (c // cg_out) * cg_in
+                    window = dY_pad[
+                        i, h * s : h * s + d * (f_H - 1) + 1 : d, w * s : w * s + d * (f_W - 1) + 1 : d, k0 : k0 + cg_in
+                    ]
+                    dX[i, h, w, c] = np.sum(window * K[:, :, :, c])
+                    dK[:, :, :, c] += window * X[i, h, w, c]
+    dW = dK if hp.convention == "correlation" else rot180(dK)
+    db = dY.sum(axis=(0, 1, 2)).reshape(1, 1, 1, -1)
+    return dX, dW, db

@@ -20,6 +20,7 @@ import numpy as np
 from ._checks import as_array, check_groups, conv_params, extent, out_size, pool_hparameters
 from .conv import dilate, dilate_kernel, effective_kernel, full_padding, rot180, swap_channel_axes
 from .pool import _check_mode, _check_ties, window_mask
+from .transpose import conv_transpose_output_shape, transpose_params
 
 __all__ = [
     "ForwardTrace",
@@ -27,12 +28,14 @@ __all__ = [
     "Rot180Trace",
     "WeightTrace",
     "PoolTrace",
+    "TransposeTrace",
     "Term",
     "forward_trace",
     "scatter_trace",
     "rot180_trace",
     "weight_trace",
     "pool_trace",
+    "transpose_trace",
     "input_cell_terms",
 ]
 
@@ -262,6 +265,109 @@ def scatter_trace(
             dA_pad[h * s : h * s + e_H : d, w * s : w * s + e_W : d, :] += contributions[h, w]
     dA_prev = dA_pad[p : p + n_H_prev, p : p + n_W_prev, :]
     return ScatterTrace(dZ, K, s, p, contributions, dA_pad, dA_prev, d, hp.groups)
+
+
+@dataclass(frozen=True)
+class TransposeTrace(_Grouped):
+    """A transposed convolution for one example, one step per input cell ``(h, w)`` in loop order: the cell stamps a
+    scaled copy of the kernel into the output.
+
+    ``X (n_H, n_W, n_C)``, ``K (f_H, f_W, n_C_prev // g, n_C)`` the kernel stamped (``W``, or ``rot180(W)`` under the
+    ``"convolution"`` convention), ``b (n_C_prev,)``, ``contributions (n_H, n_W, f_H, f_W, n_C_prev)``: for output
+    channel ``k``, ``Σ_c K[:, :, k', c] · X[h, w, c]`` over the filters ``c`` of ``k``'s group, added onto the window's
+    taps (``dilation`` apart) of ``Y_pad (L_H + 2p, L_W + 2p, n_C_prev)``; ``Y (L_H, L_W, n_C_prev)`` is ``Y_pad``
+    cropped by ``pad`` plus ``b``, with ``L = (n - 1) s - 2 p + d (f - 1) + output_padding + 1``. The same record as
+    the convolution's scatter form (:class:`ScatterTrace`) with ``X`` for dZ: the same loop.
+    """
+
+    X: np.ndarray
+    K: np.ndarray
+    b: np.ndarray
+    stride: int
+    pad: int
+    output_padding: tuple[int, int]
+    contributions: np.ndarray
+    Y_pad: np.ndarray
+    Y: np.ndarray
+    dilation: int = 1
+    groups: int = 1
+
+    @property
+    def n_C_prev(self) -> int:
+        return self.Y_pad.shape[2]
+
+    @property
+    def n_C(self) -> int:
+        return self.K.shape[3]
+
+    @property
+    def steps(self) -> list[tuple[int, int]]:
+        n_H, n_W = self.X.shape[:2]
+        return [(h, w) for h in range(n_H) for w in range(n_W)]
+
+    def window(self, h: int, w: int) -> tuple[int, int, int, int]:
+        """The stamp's span in padded output coordinates; its taps are every ``dilation``-th cell of it."""
+        f_H, f_W = self.K.shape[:2]
+        e_H, e_W = extent(f_H, self.dilation), extent(f_W, self.dilation)
+        return h * self.stride, h * self.stride + e_H, w * self.stride, w * self.stride + e_W
+
+    def running(self, k: int) -> np.ndarray:
+        """``Y_pad`` after the first ``k`` stamps (``k = 0``: all zeros), without the bias."""
+        out = np.zeros(self.Y_pad.shape)
+        d = self.dilation
+        for h, w in self.steps[:k]:
+            r0, r1, c0, c1 = self.window(h, w)
+            out[r0:r1:d, c0:c1:d, :] += self.contributions[h, w]
+        return out
+
+
+def transpose_trace(
+    X,
+    W,
+    b,
+    stride: int,
+    pad: int,
+    output_padding=0,
+    convention: str = "correlation",
+    dilation: int = 1,
+    groups: int = 1,
+) -> TransposeTrace:
+    """Trace a transposed convolution of one example: ``X (n_H, n_W, n_C)``, ``W (f_H, f_W, n_C_prev // g, n_C)``
+    (the convolution's own weight), ``b (n_C_prev,)``."""
+    X = as_array("X", X, 3)
+    W = as_array("W", W, 4)
+    hp, op = transpose_params(
+        {
+            "stride": stride,
+            "pad": pad,
+            "output_padding": output_padding,
+            "convention": convention,
+            "dilation": dilation,
+            "groups": groups,
+        }
+    )
+    n_H, n_W, n_C = X.shape
+    _, L_H, L_W, n_C_prev = conv_transpose_output_shape(
+        (1, *X.shape), W.shape, hp.stride, hp.pad, op, hp.dilation, hp.groups
+    )
+    b = as_array("b", np.reshape(b, -1), 1)
+    if b.shape != (n_C_prev,):
+        raise ValueError(f"b must hold one bias per output channel ({n_C_prev}), got {b.size}")
+    s, d, p = hp.stride, hp.dilation, hp.pad
+    f_H, f_W, cg_in, _ = W.shape
+    cg_out = n_C // hp.groups
+    K = effective_kernel(W, hp.convention)
+    e_H, e_W = extent(f_H, d), extent(f_W, d)
+    Y_pad = np.zeros((L_H + 2 * p, L_W + 2 * p, n_C_prev))
+    contributions = np.zeros((n_H, n_W, f_H, f_W, n_C_prev))
+    for h in range(n_H):
+        for w in range(n_W):
+            for c in range(n_C):
+                k0 = (c // cg_out) * cg_in  # filter c's stamp lands on its group's channels
+                contributions[h, w, :, :, k0 : k0 + cg_in] += K[:, :, :, c] * X[h, w, c]
+            Y_pad[h * s : h * s + e_H : d, w * s : w * s + e_W : d, :] += contributions[h, w]
+    Y = Y_pad[p : p + L_H, p : p + L_W, :] + b
+    return TransposeTrace(X, K, b, s, p, op, contributions, Y_pad, Y, d, hp.groups)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@
   comparison must cover (pad 0, strides 2 and 3 that do not divide ``n + 2p - f``, non-square inputs,
   rectangular kernels, one and several channels, batches), and the Hypothesis strategy draws more.
 - :class:`PoolCase` and :func:`pool_cases`: the same for pooling.
+- :class:`TransposeCase` and :func:`transpose_cases`: transposed convolutions (output_padding included).
 """
 
 from __future__ import annotations
@@ -241,6 +242,111 @@ def pool_cases(draw, max_n: int = 6) -> PoolCase:
         n_C=draw(st.integers(1, 3)),
         f=f,
         stride=draw(st.integers(1, 3)),
+        seed=draw(st.integers(0, 2**32 - 1)),
+    )
+
+
+@dataclass(frozen=True)
+class TransposeCase:
+    """One transposed-convolution geometry: ``X (m, n_H, n_W, n_C)``, the convolution's ``W (f_H, f_W, n_C_prev // g,
+    n_C)``, ``b (1, 1, 1, n_C_prev)``; ``arrays()`` draws X, W, b and an upstream dY from ``seed``."""
+
+    m: int
+    n_H: int
+    n_W: int
+    n_C: int
+    n_C_prev: int
+    f_H: int
+    f_W: int
+    stride: int
+    pad: int
+    output_padding: tuple[int, int] = (0, 0)
+    dilation: int = 1
+    groups: int = 1
+    convention: str = "correlation"
+    seed: int = 0
+
+    @property
+    def hparameters(self) -> dict:
+        hp = {"stride": self.stride, "pad": self.pad, "output_padding": self.output_padding}
+        if self.dilation != 1:
+            hp["dilation"] = self.dilation
+        if self.groups != 1:
+            hp["groups"] = self.groups
+        if self.convention != "correlation":
+            hp["convention"] = self.convention
+        return hp
+
+    @property
+    def output_shape(self) -> tuple[int, int, int, int]:
+        """``L = (n - 1) s - 2 p + d (f - 1) + output_padding + 1``, written out independently of convcore."""
+        L_H = (self.n_H - 1) * self.stride - 2 * self.pad + self.dilation * (self.f_H - 1) + self.output_padding[0] + 1
+        L_W = (self.n_W - 1) * self.stride - 2 * self.pad + self.dilation * (self.f_W - 1) + self.output_padding[1] + 1
+        return (self.m, L_H, L_W, self.n_C_prev)
+
+    def arrays(self):
+        rng = np.random.default_rng(self.seed)
+        X = rng.standard_normal((self.m, self.n_H, self.n_W, self.n_C))
+        W = rng.standard_normal((self.f_H, self.f_W, self.n_C_prev // self.groups, self.n_C))
+        b = rng.standard_normal((1, 1, 1, self.n_C_prev))
+        dY = rng.standard_normal(self.output_shape)
+        return X, W, b, dY
+
+
+#: transposed geometries every comparison covers: the d2l examples' sizes, stride 2 and 3 with every output_padding,
+#: output_padding below a dilation larger than the stride (PyTorch allows it), padding that crops stamps, groups,
+#: depthwise, non-square inputs, rectangular kernels, batches.
+TRANSPOSE_GEOMETRIES = [
+    ("d2l-2x2-stride1", TransposeCase(1, 2, 2, 1, 1, 2, 2, 1, 0)),
+    ("d2l-2x2-stride2", TransposeCase(1, 2, 2, 1, 1, 2, 2, 2, 0)),
+    ("k3-s2-op1-nonsquare", TransposeCase(2, 3, 4, 2, 3, 3, 3, 2, 1, (1, 1))),
+    ("k3-s3-op2-1-rect", TransposeCase(1, 3, 2, 3, 2, 2, 3, 3, 0, (2, 1))),
+    ("k4-s2-pad1", TransposeCase(2, 4, 4, 2, 2, 4, 4, 2, 1)),
+    ("d3-s1-op2-below-dilation", TransposeCase(1, 3, 3, 2, 1, 2, 2, 1, 1, (2, 0), dilation=3)),
+    ("g2-d2-s2-op1", TransposeCase(2, 3, 4, 4, 2, 2, 3, 2, 1, (1, 0), dilation=2, groups=2)),
+    ("depthwise-3ch-s2", TransposeCase(1, 4, 3, 3, 3, 3, 3, 2, 1, (0, 1), groups=3)),
+    (
+        "depthwise-multiplier-convolution",
+        TransposeCase(1, 3, 3, 4, 2, 3, 2, 2, 0, (1, 1), groups=2, convention="convolution"),
+    ),
+]
+TRANSPOSE_PARAMS = [pytest.param(case, id=name) for name, case in TRANSPOSE_GEOMETRIES]
+
+
+@st.composite
+def transpose_cases(draw, max_n: int = 5, max_c: int = 3, dilations=(1, 2, 3), groups=(1, 2, "depthwise")):
+    """Small random transposed convolutions whose output is not empty, ``output_padding`` below max(stride,
+    dilation) on each axis."""
+    f_H, f_W = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride, dilation = draw(st.integers(1, 3)), draw(st.sampled_from(dilations))
+    n_H, n_W = draw(st.integers(1, max_n)), draw(st.integers(1, max_n))
+    limit = max(stride, dilation)
+    op = (draw(st.integers(0, limit - 1)), draw(st.integers(0, limit - 1)))
+    # the largest padding that keeps at least one output row and column
+    room = min((n_H - 1) * stride + dilation * (f_H - 1) + op[0], (n_W - 1) * stride + dilation * (f_W - 1) + op[1])
+    pad = draw(st.integers(0, min(2, room // 2)))
+    kind = draw(st.sampled_from(groups))
+    if kind == "depthwise":
+        g = draw(st.integers(1, max_c))
+        n_C_prev, n_C = g, g * draw(st.integers(1, 2))
+    else:
+        g = int(kind)
+        n_C_prev = g * draw(st.integers(1, max(1, max_c // g)))
+        n_C = g * draw(st.integers(1, max(1, max_c // g)))
+    return TransposeCase(
+        m=draw(st.integers(1, 2)),
+        n_H=n_H,
+        n_W=n_W,
+        n_C=n_C,
+        n_C_prev=n_C_prev,
+        f_H=f_H,
+        f_W=f_W,
+        stride=stride,
+        pad=pad,
+        output_padding=op,
+        dilation=dilation,
+        groups=g,
+        convention=draw(st.sampled_from(CONVENTIONS)),
         seed=draw(st.integers(0, 2**32 - 1)),
     )
 

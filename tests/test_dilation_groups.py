@@ -268,3 +268,4 @@ def test_the_exported_script_runs_on_its_own_and_pytorch_agrees(case):
     else:
         for what in ("Z", "dA_prev", "dW", "db"):
             assert f"PyTorch agrees on {what}: True" in out.stdout, out.stdout
+        assert "conv_transpose2d(dZ, W) agrees on dA_prev: True" in out.stdout, out.stdout

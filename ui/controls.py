@@ -66,6 +66,7 @@ class Config:
     problem: str | None  # why the configuration cannot be computed (None when it can)
     dilation: int = 1
     groups: int = 1
+    kernel_problem: str | None = None  # why the kernel alone cannot be used (a page without the input needs only it)
 
     @property
     def layer(self) -> dict:
@@ -187,6 +188,7 @@ def shared_controls() -> Config:
         groups = _groups_control(n_C_prev, n_C)
         cg_in = n_C_prev // groups  # input channels per group: the kernel's third axis
         W = None
+        kernel_problem = None
         if kernel_preset == "custom":
             pairs = cg_in * n_C
             blocks = typed_blocks(
@@ -200,13 +202,15 @@ def shared_controls() -> Config:
                 "(c_in 0, c_out 1), ...",
             )
             if blocks is None:
-                problem = problem or "Type a custom kernel."
+                kernel_problem = "Type a custom kernel."
+                problem = problem or kernel_problem
             elif len(blocks) in (1, pairs):
                 stack = np.stack(blocks if len(blocks) > 1 else blocks * pairs, axis=-1)
                 W = stack.reshape(*stack.shape[:2], cg_in, n_C)  # (f_H, f_W, pairs) -> (f_H, f_W, C_in/g, C_out)
             else:
                 what = "C_in x C_out" if groups == 1 else f"(C_in / groups) x C_out = {cg_in} x {n_C}"
-                problem = problem or f"The custom kernel has {len(blocks)} matrices; give 1 or {what} = {pairs}."
+                kernel_problem = f"The custom kernel has {len(blocks)} matrices; give 1 or {what} = {pairs}."
+                problem = problem or kernel_problem
         else:
             W = presets.make_kernel(kernel_preset, f_H, f_W, cg_in, n_C, seed)
         conv_label = st.radio(
@@ -236,6 +240,7 @@ def shared_controls() -> Config:
         problem=problem,
         dilation=dilation,
         groups=groups,
+        kernel_problem=kernel_problem,
     )
     st.session_state["_config"] = config
     return config
@@ -297,10 +302,12 @@ def current_config() -> Config:
     return st.session_state["_config"]
 
 
-def require_valid(config: Config) -> None:
-    """Stop the page with a clear message when the configuration cannot be computed."""
-    if config.problem:
-        st.error(config.problem, icon=":material/block:")
+def require_valid(config: Config, kernel_only: bool = False) -> None:
+    """Stop the page with a clear message when the configuration cannot be computed; ``kernel_only``: when the
+    kernel cannot be used (for a page that takes only the sidebar's kernel and layer, not its input)."""
+    problem = config.kernel_problem if kernel_only else config.problem
+    if problem:
+        st.error(problem, icon=":material/block:")
         st.stop()
 
 

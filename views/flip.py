@@ -91,20 +91,47 @@ elif g > 1:
 st.subheader("The verdict")
 diff_forms = float(np.abs(res["scatter"] - res["rot180"]).max())
 diff_wrong = float(np.abs(res["unrotated"] - res["scatter"]).max())
-m1, m2 = st.columns(2)
+diff_torch = float(np.abs(res["transposed"] - res["scatter"]).max())
+m1, m2, m3 = st.columns(3)
 m1.metric("largest |scatter - rot180|", f"{diff_forms:.3g}", help="0 up to floating-point rounding")
 m2.metric("largest |without rotation - right|", f"{diff_wrong:.3g}")
-if diff_forms <= 1e-9 * max(1.0, float(np.abs(res["scatter"]).max())):
+m3.metric("largest |conv_transpose2d(dZ, W) - scatter|", f"{diff_torch:.3g}", help="0 up to floating-point rounding")
+r_H, r_W = res["output_padding"]
+op_text = f"{r_H}" if r_H == r_W else f"({r_H}, {r_W})"
+st.markdown(
+    "The four lines of the verdict:\n"
+    "1. **Scatter** (the course's loop): loops over dZ and adds W · dZ[h, w] into each window. No flip.\n"
+    "2. **Rot180**: loops over the input; dZ dilated and padded, correlated with the kernel rotated 180 degrees.\n"
+    "3. **Without the rotation**: the same correlation with the kernel as it is. Wrong (the last panel below).\n"
+    f"4. **conv_transpose2d(dZ, W): what PyTorch calls it.** The scatter form as a layer of its own: the same W as "
+    f"the forward pass, not rotated by hand, the same stride ({s}), padding ({p}), dilation ({d}) and groups ({g}), "
+    f"plus output_padding = {op_text}, the rows and columns a non-dividing stride never visits, so that the output "
+    f"has the input's size. `torch.nn.grad.conv2d_input` is exactly this call. Largest difference from the scatter "
+    f"form: {diff_torch:.2g}."
+)
+tolerance = 1e-9 * max(1.0, float(np.abs(res["scatter"]).max()))
+if max(diff_forms, diff_torch) <= tolerance:
     st.success(
-        f"The two forms agree: largest difference {diff_forms:.2g} (floating-point rounding).",
+        f"The two forms agree, and conv_transpose2d(dZ, W) with them: largest difference "
+        f"{max(diff_forms, diff_torch):.2g} (floating-point rounding).",
         icon=":material/check_circle:",
     )
 else:
     st.error(
-        f"The two forms differ by {diff_forms:.3g}: this is a bug, please report it.", icon=":material/bug_report:"
+        f"The forms differ by {max(diff_forms, diff_torch):.3g}: this is a bug, please report it.",
+        icon=":material/bug_report:",
     )
 fig_v = compute.verdict_figure(A, W, dZ, s, p, conv, c_in, d, g)
 st.plotly_chart(fig_v, width="stretch", key="verdict")
+st.caption(
+    "dA_prev by the scatter form, by the rot180 form, without the rotation, and the difference of the wrong one from "
+    "the right one. The matrix view adds Cᵀ·dZ and conv_transpose2d(dZ, W) to the same comparison."
+)
+c_links = st.columns(2)
+with c_links[0]:
+    st.page_link("views/matrix.py", label="The matrix view: the flip in a row of Cᵀ", icon=":material/table_chart:")
+with c_links[1]:
+    st.page_link("views/transposed.py", label="The transposed convolution as a layer", icon=":material/open_in_full:")
 if presets.is_rot180_symmetric(fwd.K):
     st.info(
         "This kernel is 180-degree symmetric: rotating it changes nothing, so here the flip is invisible and the "

@@ -37,6 +37,20 @@ LINKS = [
         "Scatter vs rot180, side by side, proven equal; the wrong result without the rotation.",
     ),
     (
+        "views/matrix.py",
+        "The matrix view: C and Cᵀ",
+        ":material/table_chart:",
+        "The convolution as a matrix C: dA_prev = Cᵀ·dZ, and the reversed kernel in a row of Cᵀ; im2col and col2im, "
+        "as frameworks compute it.",
+    ),
+    (
+        "views/transposed.py",
+        "Transposed convolution",
+        ":material/open_in_full:",
+        "Each input cell stamps the kernel: PyTorch's conv_transpose2d, output_padding, the checkerboard, and a "
+        "backward pass with no flip.",
+    ),
+    (
         "views/weights.py",
         "dW and db across channels",
         ":material/grid_on:",

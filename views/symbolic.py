@@ -207,6 +207,12 @@ _show(list(view.forward), "outputs", ONE, "sym_more_z")
 
 # ----------------------------------------------------------------------------------------------- jacobian
 st.subheader("2. The Jacobian: which outputs each input reaches")
+st.markdown(
+    "This Jacobian is the convolution matrix **C** of the matrix view: rows are the outputs, columns the inputs, both "
+    "flattened row by row (channels innermost), and z = C·x + b. The backward pass multiplies by its transpose, so an "
+    "input's gradient is its column here, read against the upstream gradient."
+)
+st.page_link("views/matrix.py", label="The matrix view: C and Cᵀ", icon=":material/table_chart:")
 labels = sym.input_labels(layer)
 if layer.ndim == 1:
     default = min(2, len(labels) - 1)
