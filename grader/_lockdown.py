@@ -18,8 +18,11 @@ runner calls :func:`enter` after importing NumPy and before anything of the lear
    that Python and NumPy need and refuses every other with ``EPERM``: no ``execve``/``execveat``, no
    ``fork``/``vfork``, ``clone`` only with ``CLONE_THREAD`` (a thread), ``clone3`` answers ``ENOSYS``
    so that glibc falls back to ``clone``, no sockets at all, ``kill``/``tgkill``/``rt_*sigqueueinfo``
-   only to its own pid, ``prlimit64`` only to read its own limits, no ``ptrace``, ``process_vm_*``,
-   ``mount``, namespaces, ``io_uring``, ``bpf``, ``perf_event_open``, ``userfaultfd``, SysV IPC, keyrings;
+   only to its own pid, ``fcntl`` and ``ioctl`` only with the commands of :data:`FCNTL_COMMANDS` and
+   :data:`IOCTL_REQUESTS` (none of those that make another process a file's owner, which the kernel would
+   signal: on Landlock ABI < 6 this is what keeps signals in), ``prlimit64`` only to read its own limits,
+   no ``ptrace``, ``process_vm_*``, ``pidfd_*``, ``mount``, namespaces, ``io_uring``, ``bpf``,
+   ``perf_event_open``, ``userfaultfd``, SysV IPC, keyrings;
 6. writes one JSON line on the status channel (``{"ok": true, "tier": ..., "facilities": {...}}``, or
    ``{"ok": false, "reason": ...}`` and exits with status 70) and closes it, so that nothing the learner's
    code writes can be taken for the sandbox's word.
@@ -40,7 +43,7 @@ import resource
 import signal
 import sys
 
-__all__ = ["CONFIG_VARIABLE", "EXIT_UNAVAILABLE", "enter", "ALLOWED_SYSCALLS"]
+__all__ = ["CONFIG_VARIABLE", "EXIT_UNAVAILABLE", "enter", "ALLOWED_SYSCALLS", "FCNTL_COMMANDS", "IOCTL_REQUESTS"]
 
 CONFIG_VARIABLE = "GRADER_SANDBOX"
 EXIT_UNAVAILABLE = 70  # EX_SOFTWARE: the sandbox could not be set up; nothing of the learner's ran
@@ -49,13 +52,15 @@ PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 PR_GET_NO_NEW_PRIVS = 39
 CLONE_THREAD = 0x00010000
+F_SETOWN_EX, F_OWNER_PID, FIOSETOWN = 15, 1, 0x8901  # not in Python's fcntl module
 SYS_CAPSET_X86_64 = 126
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 NICE = 10
 
 #: System calls the child may make (after the lockdown; NumPy is already imported). Any other answers EPERM.
 #: The ones with conditions on their arguments are added in :func:`_seccomp` (clone, kill, tgkill,
-#: rt_sigqueueinfo, rt_tgsigqueueinfo, prlimit64); clone3 answers ENOSYS.
+#: rt_sigqueueinfo, rt_tgsigqueueinfo, prlimit64, and fcntl and ioctl with the commands below); clone3 answers
+#: ENOSYS.
 ALLOWED_SYSCALLS = (
     # files, through Landlock's rules
     "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2", "pwritev2",
@@ -65,7 +70,7 @@ ALLOWED_SYSCALLS = (
     "readlink", "readlinkat", "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat",
     "rename", "renameat", "renameat2", "ftruncate", "fsync", "fdatasync", "fallocate", "fadvise64",
     "readahead", "copy_file_range", "sendfile", "splice", "tee", "umask",
-    "fcntl", "flock", "dup", "dup2", "dup3", "pipe", "pipe2", "ioctl",
+    "flock", "dup", "dup2", "dup3", "pipe", "pipe2",
     "poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait",
     "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2",
     # memory
@@ -85,6 +90,35 @@ ALLOWED_SYSCALLS = (
     # ending
     "exit", "exit_group", "wait4", "waitid",
 )  # fmt: skip
+
+
+#: The fcntl commands the child may use (its argument 1, compared as 64 bits: a command with high bits set, which
+#: the kernel would cut to 32, matches none). Left out, so EPERM: F_SETOWN (8), F_SETSIG (10), F_SETOWN_EX (15)
+#: and F_GETOWN*, which make the kernel signal a file's owner, any process of the user (as root, any process),
+#: when the file becomes readable; F_SETLEASE (1024) and F_NOTIFY (1026), which signal too; F_SETPIPE_SZ (1031).
+FCNTL_COMMANDS = {
+    "F_DUPFD": 0, "F_GETFD": 1, "F_SETFD": 2, "F_GETFL": 3, "F_SETFL": 4, "F_GETLK": 5, "F_SETLK": 6, "F_SETLKW": 7,
+    "F_OFD_GETLK": 36, "F_OFD_SETLK": 37, "F_OFD_SETLKW": 38,
+    "F_DUPFD_CLOEXEC": 1030, "F_GETPIPE_SZ": 1032, "F_ADD_SEALS": 1033, "F_GET_SEALS": 1034,
+}  # fmt: skip
+
+#: The ioctl requests the child may make (argument 1, 64 bits): what Python's ``isatty``, ``get_terminal_size``,
+#: ``set_blocking`` and ``set_inheritable`` use. Left out, among every other: FIOSETOWN and SIOCSPGRP (a socket's
+#: owner, the same signal path as F_SETOWN) and TIOCSTI (typing into a terminal).
+IOCTL_REQUESTS = {
+    "TCGETS": 0x5401, "TIOCGWINSZ": 0x5413, "FIONREAD": 0x541B, "FIONBIO": 0x5421, "FIONCLEX": 0x5450,
+    "FIOCLEX": 0x5451,
+}  # fmt: skip
+
+#: The calls allowed only with the arguments above and in :func:`_seccomp`.
+CONDITIONAL_SYSCALLS = (
+    "clone", "kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "prlimit64", "fcntl", "ioctl",
+)  # fmt: skip
+
+_NO_LANDLOCK = (
+    "the kernel does not offer Landlock ({}): it needs Linux 5.13 or later with 'landlock' in its lsm= list, "
+    "and a seccomp profile that allows the landlock_* calls"
+)
 
 
 class Unavailable(Exception):
@@ -179,10 +213,9 @@ def _tools(config: dict):
     try:
         abi = landlockpy.abi_version()
     except OSError as exc:
-        raise Unavailable(
-            f"the kernel does not offer Landlock ({exc.strerror}): it needs Linux 5.13 or later with "
-            "'landlock' in its lsm= list, and a seccomp profile that allows the landlock_* calls"
-        ) from None
+        raise Unavailable(_NO_LANDLOCK.format(exc.strerror)) from None
+    if not isinstance(abi, int) or abi < 1:  # landlockpy answers 0 for ENOSYS and EOPNOTSUPP rather than raising
+        raise Unavailable(_NO_LANDLOCK.format(f"Landlock ABI {abi}")) from None
     with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
         has_seccomp = "Seccomp:" in fh.read()
     if not has_seccomp:
@@ -241,10 +274,18 @@ def _seccomp(seccomp) -> str:
         for name in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
             f.add_rule(seccomp.ALLOW, name, seccomp.Arg(0, eq, pid))
         f.add_rule(seccomp.ALLOW, "prlimit64", seccomp.Arg(0, eq, 0), seccomp.Arg(2, eq, 0))  # read only
+        # An allow-list of commands, not a deny-list: libseccomp compares all 64 bits of an argument, the kernel
+        # only the low 32 of these, so a denied command with high bits set would pass a deny-list.
+        for name, allowed in (("fcntl", FCNTL_COMMANDS), ("ioctl", IOCTL_REQUESTS)):
+            for value in allowed.values():
+                f.add_rule(seccomp.ALLOW, name, seccomp.Arg(1, eq, value))
         f.load()
     except OSError as exc:
         raise Unavailable(f"the seccomp-bpf filter could not be loaded ({exc.strerror or exc})") from None
-    return f"allow-list of {len(ALLOWED_SYSCALLS) + 7} system calls, EPERM for the rest"
+    return (
+        f"allow-list of {len(ALLOWED_SYSCALLS)} system calls and {len(CONDITIONAL_SYSCALLS)} more with conditions "
+        "on their arguments, EPERM for the rest"
+    )
 
 
 def _only_thread() -> None:
@@ -313,7 +354,9 @@ def _refused(action) -> bool | str:
 
 
 def _probe(config: dict) -> dict:
+    import fcntl
     import socket
+    import struct
     import threading
 
     import numpy as np
@@ -338,12 +381,25 @@ def _probe(config: dict) -> dict:
             np.save(fh, np.ones(3), allow_pickle=False)
         return float(np.load(os.path.join(workdir, "probe.npy")).sum()) == 3.0
 
+    def owner(command, arg):  # make the grader the owner of a pipe, which the kernel signals when it is readable
+        r, w = os.pipe()
+        try:
+            (fcntl.ioctl if command == FIOSETOWN else fcntl.fcntl)(r, command, arg)
+        finally:
+            os.close(r)
+            os.close(w)
+
+    parent = int(config["parent"])
     checks = {
         "exec refused": _refused(lambda: os.execv("/bin/true", ["true"])),
         "fork refused": _refused(fork),
         "socket refused": _refused(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM)),
         "unix socket refused": _refused(lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)),
-        "signal to the parent refused": _refused(lambda: os.kill(int(config["parent"]), 0)),
+        "signal to the parent refused": _refused(lambda: os.kill(parent, 0)),
+        "F_SETOWN refused": _refused(lambda: owner(fcntl.F_SETOWN, parent)),
+        "F_SETOWN_EX refused": _refused(lambda: owner(F_SETOWN_EX, struct.pack("ii", F_OWNER_PID, parent))),
+        "F_SETSIG refused": _refused(lambda: owner(fcntl.F_SETSIG, signal.SIGKILL)),
+        "ioctl FIOSETOWN refused": _refused(lambda: owner(FIOSETOWN, struct.pack("i", parent))),
         "/etc refused": _refused(lambda: open("/etc/passwd", "rb").close()),
         "reading beside the scratch folder refused": _refused(lambda: os.listdir(outside)),
         "writing beside the scratch folder refused": _refused(lambda: open(os.path.join(outside, "x"), "wb")),

@@ -23,8 +23,10 @@ is known not to hold (``ctypes`` reaches libc directly). The API::
   the disk used in ``workdir`` passes ``limits.disk_bytes``, the child is killed (``SIGKILL``); its
   process group is killed in any case before it is reaped.
 - :func:`status` probes the lockdown in a throwaway child (``_lockdown.py probe``), which also checks
-  that exec, fork, sockets, signals to the parent, reading ``/etc`` and writing beside its folder are
-  refused and that threads and writing in its folder work. The result is cached per process.
+  that exec, fork, sockets, signals to the parent (by ``kill`` and by making it a file's owner, which the
+  kernel signals: ``F_SETOWN``, ``F_SETOWN_EX``, ``F_SETSIG``, ``FIOSETOWN``), reading ``/etc`` and writing
+  beside its folder are refused and that threads and writing in its folder work. The result is cached
+  per process.
 - :func:`run_unsandboxed` is for ``python -m grader --no-sandbox`` only (a learner grading their own
   file on their own computer, where the kernel offers no Landlock or seccomp, e.g. macOS); nothing on
   the server calls it.
@@ -47,9 +49,12 @@ Landlock (landlockpy)     read-only: the standard library (not its site-packages
 seccomp-bpf (libseccomp)  an allow-list; every other call answers ``EPERM``. No ``execve``, ``execveat``,
                           ``fork``, ``vfork``; ``clone`` only with ``CLONE_THREAD``; ``clone3`` gives
                           ``ENOSYS`` (glibc falls back to ``clone``); no ``socket``/``socketpair``;
-                          ``kill``/``tgkill`` only to its own pid; ``prlimit64`` only to read; no
-                          ``ptrace``, ``process_vm_*``, ``mount``, ``unshare``, ``setns``, ``io_uring_*``,
-                          ``bpf``, ``perf_event_open``, ``userfaultfd``, SysV IPC, ``keyctl``, ``setsid``
+                          ``kill``/``tgkill``/``rt_*sigqueueinfo`` only to its own pid; ``fcntl`` and
+                          ``ioctl`` only with listed commands (no ``F_SETOWN``, ``F_SETOWN_EX``,
+                          ``F_SETSIG``, ``F_SETLEASE``, ``F_NOTIFY``, ``FIOSETOWN``, ``SIOCSPGRP``);
+                          ``prlimit64`` only to read; no ``pidfd_*``, ``ptrace``, ``process_vm_*``,
+                          ``mount``, ``unshare``, ``setns``, ``io_uring_*``, ``bpf``, ``perf_event_open``,
+                          ``userfaultfd``, SysV IPC, ``keyctl``, ``setsid``
 ========================  ===============================================================================
 
 So learner code can compute with NumPy, read its inputs and write its outputs in the scratch folder,
@@ -90,12 +95,21 @@ What fails closed
 
 :func:`status` and :func:`run` refuse with :class:`SandboxUnavailable`, whose ``reason`` says what is
 missing and what to do, when: the platform is not Linux; the kernel has no Landlock (Linux < 5.13, or
-``landlock`` not in the boot ``lsm=`` list) or it is refused (a seccomp profile without the Landlock
-calls); seccomp-bpf or libseccomp (Debian's ``libseccomp2``) is missing; ``landlockpy``/``pyseccomp``
-are not installed; a resource limit cannot be set; the child runs other threads before the lockdown;
-a probe check fails (something that must be refused was not). A weaker Landlock ABI (< 4: no TCP rule;
-< 6: no signal scoping) is accepted because the seccomp filter refuses sockets and foreign signals on
-its own; ``status().facilities`` says which layers are there.
+``landlock`` not in the boot ``lsm=`` list; ``landlockpy.abi_version()`` then answers 0) or it is refused
+(a seccomp profile without the Landlock calls); seccomp-bpf or libseccomp (Debian's ``libseccomp2``) is
+missing; ``landlockpy``/``pyseccomp`` are not installed; a resource limit cannot be set; the child runs
+other threads before the lockdown; a probe check fails (something that must be refused was not).
+
+A weaker Landlock ABI is accepted, ``status().facilities`` saying which layers are there: below 4 Landlock
+has no TCP rule and below 6 (Linux 6.12) no signal or abstract-socket scoping, and the seccomp filter
+covers both on its own. It refuses ``socket`` and ``socketpair`` outright; it lets the signal calls
+(``kill``, ``tgkill``, ``rt_sigqueueinfo``, ``rt_tgsigqueueinfo``) name only the child's own pid, and has no
+``tkill`` or ``pidfd_send_signal``; and it refuses every way of making another process a file's owner,
+which the kernel then signals itself when the file becomes readable (as root, any process on the machine):
+``fcntl`` and ``ioctl`` are allowed only with listed commands, compared on all 64 bits, so ``F_SETOWN``,
+``F_SETOWN_EX``, ``F_SETSIG``, ``F_SETLEASE``, ``F_NOTIFY``, ``FIOSETOWN`` and ``SIOCSPGRP`` answer ``EPERM``
+(the tests lock a child down with Landlock's scoping switched off to show it). Scoping, where the kernel
+has it, is a second wall behind the first.
 
 What does not hold as strongly as the rest
 ------------------------------------------

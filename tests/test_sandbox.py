@@ -11,6 +11,7 @@ subprocess, where it must succeed: so a test proves containment, not a broken ho
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -152,6 +153,19 @@ def test_this_machine_offers_the_lockdown_tier():
     assert "Landlock" in st.tier and "seccomp" in st.tier
     assert st.facilities["no_new_privs"] is True and st.facilities["landlock"].startswith("ABI ")
     assert all(st.facilities[k] is True for k in ("exec refused", "fork refused", "socket refused"))
+    # signals without kill(): the probe proves seccomp refuses them itself, whatever Landlock's ABI
+    assert all(st.facilities[k] is True for k in ("F_SETOWN refused", "F_SETOWN_EX refused", "ioctl FIOSETOWN refused"))
+
+
+def test_a_kernel_without_landlock_is_named_as_such(monkeypatch):
+    # landlockpy.abi_version() answers 0, not an error, when the kernel has no Landlock (ENOSYS, EOPNOTSUPP)
+    import landlockpy
+
+    from grader import _lockdown
+
+    monkeypatch.setattr(landlockpy, "abi_version", lambda: 0)
+    with pytest.raises(_lockdown.Unavailable, match="the kernel does not offer Landlock .*Linux 5.13"):
+        _lockdown._tools({})
 
 
 @pytest.mark.parametrize("via", VIAS)
@@ -195,6 +209,131 @@ def test_signalling_the_grader_s_process_group_or_every_process_is_refused(tmp_p
     path, _ = hostile_file(tmp_path, "os.killpg({pgid}, 0)\nos.kill(-1, 0)", pgid=os.getpgrp())
     assert zero_pad_failure(graded(path, via))["error"].startswith("PermissionError")
     assert control(path, cwd=tmp_path).returncode == 0
+
+
+# Signals without kill(): a file's owner (F_SETOWN, F_SETOWN_EX, ioctl FIOSETOWN/SIOCSPGRP) is signalled by the
+# kernel itself when the file becomes readable, with the signal F_SETSIG chose; as root, to any process. Landlock's
+# signal scoping (ABI 6, Linux 6.12) stops the delivery, so on this kernel only the seccomp filter is left to show
+# that it holds on its own: the lower ABI is simulated by a child that locks itself down with no Landlock scope.
+
+SIGIO_ATTACK = """
+r, w = os.pipe()
+import fcntl
+fcntl.fcntl(r, fcntl.F_SETOWN, {target})
+fcntl.fcntl(r, fcntl.F_SETSIG, signal.SIGKILL)
+fcntl.fcntl(r, fcntl.F_SETFL, os.O_ASYNC | os.O_NONBLOCK)
+os.write(w, b"x")
+"""
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_making_the_grader_a_file_s_owner_is_refused(tmp_path, via):
+    path, _ = hostile_file(tmp_path, SIGIO_ATTACK, target="os.getppid()")
+    assert zero_pad_failure(graded(path, via))["error"].startswith("PermissionError")  # graded(): the CLI survived
+
+
+def test_control_the_file_owner_signal_kills_a_process_without_the_sandbox(tmp_path, sleeper):
+    path, _ = hostile_file(tmp_path, SIGIO_ATTACK, target=sleeper.pid)
+    assert control(path, cwd=tmp_path).returncode == 0
+    assert sleeper.wait(5) == -signal.SIGKILL
+
+
+@pytest.fixture
+def sleeper():
+    """A process of this user that the sandboxed code must not be able to signal."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+LOWER_ABI_CHILD = textwrap.dedent(
+    """\
+    import ctypes, errno, fcntl, importlib.util, json, os, signal, struct, sys
+    import numpy  # imported before the lockdown, as the runner does
+    import landlockpy
+
+    class WithoutScopes(landlockpy.Ruleset):  # what best effort gives on Landlock ABI 4 and 5 (Linux 6.7-6.11)
+        def __init__(self, **kwargs):
+            super().__init__(**{**kwargs, "scoped": landlockpy.Scope.NONE})
+
+    landlockpy.Ruleset = WithoutScopes
+    lockdown_path, workdir, target, limits = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
+    spec = importlib.util.spec_from_file_location("lockdown", lockdown_path)
+    lockdown = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lockdown)
+    _, status_w = os.pipe()
+    config = {"workdir": workdir, "parent": os.getppid(), "status_fd": status_w, "limits": limits}
+    facilities = lockdown.enter(config)["facilities"]
+    assert facilities["landlock_scopes"] is False, facilities  # the simulation holds: no signal scoping
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    os.chdir(workdir)
+
+    def owned_pipe(set_owner):
+        r, w = os.pipe()
+        set_owner(r)
+        fcntl.fcntl(r, fcntl.F_SETSIG, signal.SIGKILL)
+        fcntl.fcntl(r, fcntl.F_SETFL, os.O_ASYNC | os.O_NONBLOCK)
+        os.write(w, b"x")
+
+    def raw_fcntl(cmd):  # the command with bits above 32 set: the kernel reads only the low 32
+        def set_owner(fd):
+            if libc.syscall(72, fd, ctypes.c_long(cmd), ctypes.c_long(target)) < 0:  # SYS_fcntl on x86_64
+                raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+        return set_owner
+
+    open("lease.txt", "w").close()
+    lease = open("lease.txt", "rb")  # a read lease needs no writer, so only seccomp can refuse it
+    attempts = {
+        "kill": lambda: os.kill(target, signal.SIGKILL),
+        "F_SETOWN": lambda: owned_pipe(lambda fd: fcntl.fcntl(fd, fcntl.F_SETOWN, target)),
+        "F_SETOWN, high bits set": lambda: owned_pipe(raw_fcntl((1 << 32) | fcntl.F_SETOWN)),
+        "F_SETOWN_EX": lambda: owned_pipe(lambda fd: fcntl.fcntl(fd, 15, struct.pack("ii", 1, target))),
+        "F_SETSIG": lambda: fcntl.fcntl(os.pipe()[0], fcntl.F_SETSIG, signal.SIGKILL),
+        "ioctl FIOSETOWN": lambda: owned_pipe(lambda fd: fcntl.ioctl(fd, 0x8901, struct.pack("i", target))),
+        "ioctl SIOCSPGRP": lambda: owned_pipe(lambda fd: fcntl.ioctl(fd, 0x8902, struct.pack("i", target))),
+        "F_SETLEASE": lambda: fcntl.fcntl(lease.fileno(), fcntl.F_SETLEASE, fcntl.F_RDLCK),
+        "F_NOTIFY": lambda: fcntl.fcntl(os.open(".", os.O_RDONLY), fcntl.F_NOTIFY, fcntl.DN_CREATE),
+    }
+    results = {}
+    for name, attempt in attempts.items():
+        try:
+            attempt()
+            results[name] = "allowed"
+        except OSError as exc:
+            results[name] = errno.errorcode.get(exc.errno, str(exc.errno))
+    # what Python, NumPy and a learner's ordinary code need of fcntl and ioctl still works
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    os.set_inheritable(r, True)
+    fcntl.fcntl(r, fcntl.F_DUPFD_CLOEXEC, 0)
+    fcntl.fcntl(r, fcntl.F_GETPIPE_SZ)
+    fcntl.lockf(open("lease.txt", "r+b"), fcntl.LOCK_EX)
+    assert not os.isatty(r)
+    print(json.dumps(results))
+    """
+)
+
+
+def test_with_a_landlock_abi_below_6_seccomp_alone_refuses_every_way_to_signal_another_process(tmp_path, sleeper):
+    script = tmp_path / "lower_abi.py"
+    script.write_text(LOWER_ABI_CHILD)
+    workdir = tmp_path / "w"
+    workdir.mkdir()
+    limits = json.dumps(dataclasses.asdict(sandbox.Limits()))
+    out = subprocess.run(
+        [sys.executable, "-I", str(script), str(sandbox.LOCKDOWN), str(workdir), str(sleeper.pid), limits],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=sandbox.clean_env(workdir),
+    )
+    assert out.returncode == 0, out.stderr
+    results = json.loads(out.stdout.splitlines()[-1])
+    time.sleep(0.2)
+    assert sleeper.poll() is None, f"the sandboxed child killed another process: {results}"
+    assert results == dict.fromkeys(results, "EPERM"), results
 
 
 # --- nothing outlives the grading ---------------------------------------------------------------------------
