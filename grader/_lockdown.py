@@ -20,7 +20,8 @@ runner calls :func:`enter` after importing NumPy and before anything of the lear
    so that glibc falls back to ``clone``, no sockets at all, ``kill``/``tgkill``/``rt_*sigqueueinfo``
    only to its own pid, ``fcntl`` and ``ioctl`` only with the commands of :data:`FCNTL_COMMANDS` and
    :data:`IOCTL_REQUESTS` (none of those that make another process a file's owner, which the kernel would
-   signal: on Landlock ABI < 6 this is what keeps signals in), ``prlimit64`` only to read its own limits,
+   signal: on Landlock ABI < 6 this is what keeps signals in), ``prctl`` only to read
+   (:data:`PRCTL_OPTIONS`: the parent-death signal cannot be turned off), ``prlimit64`` only to read its own limits,
    no ``ptrace``, ``process_vm_*``, ``pidfd_*``, ``mount``, namespaces, ``io_uring``, ``bpf``,
    ``perf_event_open``, ``userfaultfd``, SysV IPC, keyrings;
 6. writes one JSON line on the status channel (``{"ok": true, "tier": ..., "facilities": {...}}``, or
@@ -43,7 +44,15 @@ import resource
 import signal
 import sys
 
-__all__ = ["CONFIG_VARIABLE", "EXIT_UNAVAILABLE", "enter", "ALLOWED_SYSCALLS", "FCNTL_COMMANDS", "IOCTL_REQUESTS"]
+__all__ = [
+    "CONFIG_VARIABLE",
+    "EXIT_UNAVAILABLE",
+    "enter",
+    "ALLOWED_SYSCALLS",
+    "FCNTL_COMMANDS",
+    "IOCTL_REQUESTS",
+    "PRCTL_OPTIONS",
+]
 
 CONFIG_VARIABLE = "GRADER_SANDBOX"
 EXIT_UNAVAILABLE = 70  # EX_SOFTWARE: the sandbox could not be set up; nothing of the learner's ran
@@ -81,7 +90,7 @@ ALLOWED_SYSCALLS = (
     "getpriority", "nanosleep", "clock_nanosleep", "clock_gettime", "clock_getres", "gettimeofday", "time",
     "getrusage", "times", "getrlimit", "getpid", "gettid", "getppid", "getuid", "geteuid", "getgid",
     "getegid", "getgroups", "getresuid", "getresgid", "getpgrp", "uname", "sysinfo", "getrandom",
-    "getcpu", "membarrier", "capget", "arch_prctl", "prctl",
+    "getcpu", "membarrier", "capget", "arch_prctl",
     # signals to itself (kill and tgkill are checked below)
     "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending", "rt_sigtimedwait", "rt_sigsuspend",
     "sigaltstack", "restart_syscall", "alarm", "setitimer", "getitimer", "timer_create", "timer_settime",
@@ -110,9 +119,16 @@ IOCTL_REQUESTS = {
     "FIOCLEX": 0x5451,
 }  # fmt: skip
 
+#: The prctl options the child may use (argument 0): reading only. Left out, among every other: PR_SET_PDEATHSIG
+#: (with 0 the child would outlive a grader that was killed), PR_SET_DUMPABLE, PR_SET_PTRACER,
+#: PR_SET_CHILD_SUBREAPER. CPython and NumPy make no prctl call once the lockdown is in place.
+PRCTL_OPTIONS = {
+    "PR_GET_DUMPABLE": 3, "PR_GET_NAME": 16, "PR_GET_SECCOMP": 21, "PR_CAPBSET_READ": 23, "PR_GET_NO_NEW_PRIVS": 39,
+}  # fmt: skip
+
 #: The calls allowed only with the arguments above and in :func:`_seccomp`.
 CONDITIONAL_SYSCALLS = (
-    "clone", "kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "prlimit64", "fcntl", "ioctl",
+    "clone", "kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "prlimit64", "fcntl", "ioctl", "prctl",
 )  # fmt: skip
 
 _NO_LANDLOCK = (
@@ -276,9 +292,13 @@ def _seccomp(seccomp) -> str:
         f.add_rule(seccomp.ALLOW, "prlimit64", seccomp.Arg(0, eq, 0), seccomp.Arg(2, eq, 0))  # read only
         # An allow-list of commands, not a deny-list: libseccomp compares all 64 bits of an argument, the kernel
         # only the low 32 of these, so a denied command with high bits set would pass a deny-list.
-        for name, allowed in (("fcntl", FCNTL_COMMANDS), ("ioctl", IOCTL_REQUESTS)):
+        for name, allowed, position in (
+            ("fcntl", FCNTL_COMMANDS, 1),
+            ("ioctl", IOCTL_REQUESTS, 1),
+            ("prctl", PRCTL_OPTIONS, 0),
+        ):
             for value in allowed.values():
-                f.add_rule(seccomp.ALLOW, name, seccomp.Arg(1, eq, value))
+                f.add_rule(seccomp.ALLOW, name, seccomp.Arg(position, eq, value))
         f.load()
     except OSError as exc:
         raise Unavailable(f"the seccomp-bpf filter could not be loaded ({exc.strerror or exc})") from None
@@ -353,6 +373,13 @@ def _refused(action) -> bool | str:
     return False
 
 
+def _checked(result: int) -> None:
+    """A libc call's result as Python would give it: ``OSError`` with errno when it failed."""
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
 def _probe(config: dict) -> dict:
     import fcntl
     import socket
@@ -400,6 +427,9 @@ def _probe(config: dict) -> dict:
         "F_SETOWN_EX refused": _refused(lambda: owner(F_SETOWN_EX, struct.pack("ii", F_OWNER_PID, parent))),
         "F_SETSIG refused": _refused(lambda: owner(fcntl.F_SETSIG, signal.SIGKILL)),
         "ioctl FIOSETOWN refused": _refused(lambda: owner(FIOSETOWN, struct.pack("i", parent))),
+        "turning the parent-death signal off refused": _refused(
+            lambda: _checked(_libc().prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0))
+        ),
         "/etc refused": _refused(lambda: open("/etc/passwd", "rb").close()),
         "reading beside the scratch folder refused": _refused(lambda: os.listdir(outside)),
         "writing beside the scratch folder refused": _refused(lambda: open(os.path.join(outside, "x"), "wb")),

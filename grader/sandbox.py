@@ -24,9 +24,9 @@ is known not to hold (``ctypes`` reaches libc directly). The API::
   process group is killed in any case before it is reaped.
 - :func:`status` probes the lockdown in a throwaway child (``_lockdown.py probe``), which also checks
   that exec, fork, sockets, signals to the parent (by ``kill`` and by making it a file's owner, which the
-  kernel signals: ``F_SETOWN``, ``F_SETOWN_EX``, ``F_SETSIG``, ``FIOSETOWN``), reading ``/etc`` and writing
-  beside its folder are refused and that threads and writing in its folder work. The result is cached
-  per process.
+  kernel signals: ``F_SETOWN``, ``F_SETOWN_EX``, ``F_SETSIG``, ``FIOSETOWN``), turning the parent-death
+  signal off, reading ``/etc`` and writing beside its folder are refused and that threads and writing in
+  its folder work. The result is cached per process.
 - :func:`run_unsandboxed` is for ``python -m grader --no-sandbox`` only (a learner grading their own
   file on their own computer, where the kernel offers no Landlock or seccomp, e.g. macOS); nothing on
   the server calls it.
@@ -38,7 +38,8 @@ One tier, ``lockdown``, because it is the one that works everywhere the image ru
 after importing NumPy and before the learner's file is loaded (see :mod:`grader._lockdown`):
 
 ========================  ===============================================================================
-``PR_SET_PDEATHSIG``      the child gets ``SIGKILL`` if the grader's thread that started it dies
+``PR_SET_PDEATHSIG``      the child gets ``SIGKILL`` if the grader's thread that started it dies (and
+                          cannot turn it off: ``prctl`` is filtered below)
 nice 10                   the explainer's pages come before gradings on the CPU
 rlimits                   ``AS`` (memory), ``CPU``, ``FSIZE`` (per file), ``NOFILE`` 64, ``NPROC``, ``CORE`` 0
 capabilities              dropped when the child runs as root (CI here); the image runs as uid 10001
@@ -52,7 +53,8 @@ seccomp-bpf (libseccomp)  an allow-list; every other call answers ``EPERM``. No 
                           ``kill``/``tgkill``/``rt_*sigqueueinfo`` only to its own pid; ``fcntl`` and
                           ``ioctl`` only with listed commands (no ``F_SETOWN``, ``F_SETOWN_EX``,
                           ``F_SETSIG``, ``F_SETLEASE``, ``F_NOTIFY``, ``FIOSETOWN``, ``SIOCSPGRP``);
-                          ``prlimit64`` only to read; no ``pidfd_*``, ``ptrace``, ``process_vm_*``,
+                          ``prctl`` only to read (the parent-death signal stays on); ``prlimit64``
+                          only to read; no ``pidfd_*``, ``ptrace``, ``process_vm_*``,
                           ``mount``, ``unshare``, ``setns``, ``io_uring_*``, ``bpf``, ``perf_event_open``,
                           ``userfaultfd``, SysV IPC, ``keyctl``, ``setsid``
 ========================  ===============================================================================

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -155,6 +156,7 @@ def test_this_machine_offers_the_lockdown_tier():
     assert all(st.facilities[k] is True for k in ("exec refused", "fork refused", "socket refused"))
     # signals without kill(): the probe proves seccomp refuses them itself, whatever Landlock's ABI
     assert all(st.facilities[k] is True for k in ("F_SETOWN refused", "F_SETOWN_EX refused", "ioctl FIOSETOWN refused"))
+    assert st.facilities["turning the parent-death signal off refused"] is True
 
 
 def test_a_kernel_without_landlock_is_named_as_such(monkeypatch):
@@ -376,6 +378,65 @@ def test_control_fork_and_setsid_outlive_a_plain_subprocess(tmp_path):
         assert processes_with(token), "the control's grandchild should still be running"
     finally:
         kill_all(processes_with(token))
+
+
+CLEAR_PDEATHSIG = """
+libc = ctypes.CDLL(None, use_errno=True)
+try:
+    if libc.prctl(1, 0, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG 0: no signal when the grader dies
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+finally:
+    open('tried', 'w').close()
+"""
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_turning_the_parent_death_signal_off_is_refused(tmp_path, via):
+    path, _ = hostile_file(tmp_path, CLEAR_PDEATHSIG)
+    assert zero_pad_failure(graded(path, via))["error"].startswith("PermissionError")
+    assert control(path, cwd=tmp_path).returncode == 0
+
+
+def _runner_children(parent: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"_runner.py\0run" in cmdline:
+            found.append(int(entry))
+    return found
+
+
+def test_a_child_does_not_outlive_a_grader_that_was_killed(tmp_path):
+    path, _ = hostile_file(
+        tmp_path, CLEAR_PDEATHSIG.replace("finally:", "except OSError:\n    pass\nfinally:") + "time.sleep(30)"
+    )
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "grader", str(path), "--timeout", "30"], cwd=ROOT, stdout=subprocess.DEVNULL
+    )
+    children: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while not any(os.path.exists(f"/proc/{pid}/cwd/tried") for pid in children):
+            assert time.monotonic() < deadline, "the grading child never ran zero_pad"
+            children = _runner_children(cli.pid)
+            time.sleep(0.05)
+        scratch = Path(os.readlink(f"/proc/{children[0]}/cwd")).parent
+        cli.kill()  # the server dies (SIGKILL: nothing of it cleans up)
+        cli.wait()
+        deadline = time.monotonic() + 5
+        while any(os.path.exists(f"/proc/{pid}") for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        alive = [pid for pid in children if os.path.exists(f"/proc/{pid}")]
+        assert alive == [], "the learner's code outlived the grader that started it"
+    finally:
+        cli.kill()
+        kill_all([pid for pid in children if os.path.exists(f"/proc/{pid}")])
+        if children:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 @pytest.mark.parametrize("via", VIAS)
