@@ -37,7 +37,9 @@ without rotating it, has exactly the right means. This grader compares every ent
   ``RLIMIT_AS`` (``--memory``, default 1024 MB) and ``RLIMIT_CPU``; a child that runs out of time is killed, and
   the verdict says "timed out". Inputs go to the child as ``.npz`` and JSON (the reference helpers' source
   travels inside the JSON); outputs come back as ``.npy`` read with ``allow_pickle=False``, each header checked
-  against the file's size before anything is allocated: nothing from the child is unpickled or believed.
+  against the file's size before anything is allocated, and progress as JSON lines, of which at most 256 kB are
+  read, no line over 8 kB is parsed and only the runner's own form is kept: nothing from the child is unpickled
+  or believed, and whatever a child leaves, one function's failure to be judged is that function's "crashed".
 - Where the sandbox cannot be set up, or the teacher turned grading off (``GRADER_ENABLED=0``), nothing runs:
   :func:`grade_source` raises :class:`grader.sandbox.SandboxUnavailable` and the command line exits with status 2
   and the reason (``--no-sandbox`` is for a learner's own file on their own computer only). A grading holds one
@@ -71,7 +73,15 @@ from pathlib import Path
 import numpy as np
 
 from . import mistakes, sandbox
-from ._runner import ALL_FUNCTIONS, COURSE_FUNCTIONS, CS231N_FUNCTIONS, NUMPY1_ALIASES, OUTPUT_NAMES, encode
+from ._runner import (
+    ALL_FUNCTIONS,
+    COURSE_FUNCTIONS,
+    CS231N_FUNCTIONS,
+    NUMPY1_ALIASES,
+    OUTPUT_NAMES,
+    TEXT_CHARS,
+    encode,
+)
 from .source import MAX_BYTES, Prepared, SourceError, prepare
 
 __all__ = [
@@ -576,14 +586,7 @@ def _spawn(
     limits = sandbox.Limits(wall_seconds=timeout, cpu_seconds=cpu_seconds, memory_mb=memory_mb)
     launch = sandbox.run if sandboxed else sandbox.run_unsandboxed
     done = launch(cmd, workdir=workdir, limits=limits, env=_child_env())
-    events = []
-    for line in _read_child_file(workdir / "events.jsonl", limits.file_bytes).splitlines():
-        try:
-            event = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):  # a line cut short by the kill, or absurdly nested
-            break
-        if _well_formed(event):  # the learner's code can write in this file too: take only what the runner writes
-            events.append(event)
+    events = _read_events(workdir / "events.jsonl")
     stderr, returncode = done.stderr_tail[-2000:].strip(), done.returncode
     if done.killed_by in ("output limit", "disk limit"):  # killed by the sandbox: say why, as a signal would
         what = f"{limits.output_bytes // 1024} kB of output" if done.killed_by == "output limit" else "its disk space"
@@ -592,7 +595,44 @@ def _spawn(
     return _Child(events, done.timed_out, returncode, stderr.strip(), done.seconds)
 
 
+#: How much of a child's ``events.jsonl`` is read, and the longest line parsed: the runner writes a few kB per
+#: function and cuts every string to :data:`grader._runner.TEXT_CHARS`; the learner's code can write there too.
+EVENTS_BYTES = 256 * 1024
+EVENT_LINE_CHARS = 8 * 1024
 _STATUSES = ("ok", "error", "bad_output")
+
+
+def _read_events(path: Path) -> list[dict]:
+    """The events of the runner in ``path``, read without believing them: at most :data:`EVENTS_BYTES`, lines
+    longer than :data:`EVENT_LINE_CHARS` skipped before they are parsed (a line of millions of ``[]`` would take
+    the server's memory and hold the GIL for seconds), any line that does not parse skipped (a line cut short by
+    the kill, an int past Python's 4300 digits, absurd nesting), and only events of the form the runner writes
+    kept (:func:`_well_formed`), their strings cut to the runner's length. Lines forged by the learner's code can
+    change nothing but that learner's own verdict."""
+    events = []
+    for line in _read_child_file(path, EVENTS_BYTES).splitlines():
+        if len(line) > EVENT_LINE_CHARS:
+            continue
+        try:
+            event = json.loads(line)
+        except Exception:  # noqa: BLE001 - JSONDecodeError, ValueError, RecursionError, MemoryError: all junk
+            continue
+        if _well_formed(event):
+            events.append(_clipped(event))
+    return events
+
+
+def _clipped(event: dict) -> dict:
+    """``event`` with every string cut to :data:`grader._runner.TEXT_CHARS` characters and lists to 64 items."""
+
+    def clip(value):
+        if isinstance(value, str):
+            return value if len(value) <= TEXT_CHARS else value[:TEXT_CHARS] + " ..."
+        if isinstance(value, list):
+            return [clip(v) for v in value[:64]]
+        return value
+
+    return {k: clip(v) for k, v in event.items()}
 
 
 def _is_int(value) -> bool:
@@ -874,10 +914,12 @@ def _load_npy(path: Path, max_bytes: int) -> np.ndarray:
             raise ValueError(f"its format version {version} is not what np.save writes for numbers")
         read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, fortran_order, dtype = read_header(buffer)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
+    except Exception as exc:  # noqa: BLE001 - ValueError, SyntaxError, tokenize.TokenError, MemoryError, ...: all junk
         raise ValueError(f"its header cannot be read ({type(exc).__name__})") from None
     if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
         raise ValueError(f"it holds {dtype}, not numbers")
+    if any(n < 0 for n in shape):
+        raise ValueError(f"its header claims the shape {shape}, with a negative dimension")
     claimed = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     if claimed != len(data) - buffer.tell():
         raise ValueError(f"its header claims {claimed:,} bytes of data, the file holds {len(data) - buffer.tell():,}")
@@ -1177,6 +1219,16 @@ def _settle_helpers(results: list[FunctionResult], defines: list[str], prepared:
 # --- grading a file --------------------------------------------------------------------------------------
 
 
+def _crashed(function: str, exc: Exception) -> FunctionResult:
+    """The verdict of a function whose child left something the grader could not judge."""
+    error = f"{type(exc).__name__}: {exc}"[:TEXT_CHARS]
+    failure = Failure(
+        None, None, "crashed", f"the grader could not read back what the process running it left ({error})"
+    )
+    layout = "cs231n" if function in CS231N_FUNCTIONS else "course"
+    return FunctionResult(function, False, [], failure, failures=[failure], layout=layout)
+
+
 def _not_parsing(function: str, message: str) -> FunctionResult:
     failure = Failure(None, None, "not parsing", f"does not parse: {message}", error=message)
     layout = "cs231n" if function in CS231N_FUNCTIONS else "course"
@@ -1287,15 +1339,20 @@ def grade_source(
         def one(function):
             if progress:
                 progress(function, None)
-            result = _grade_function(
-                function,
-                staged[function],
-                root / function,
-                timeout,
-                memory_mb,
-                prepared=prepared,
-                sandboxed=sandboxed,
-            )
+            try:
+                result = _grade_function(
+                    function,
+                    staged[function],
+                    root / function,
+                    timeout,
+                    memory_mb,
+                    prepared=prepared,
+                    sandboxed=sandboxed,
+                )
+            except (sandbox.SandboxUnavailable, sandbox.Busy):
+                raise  # nothing ran, or nothing may: the whole grading says so
+            except Exception as exc:  # noqa: BLE001 - what one child left must not sink the other functions' verdicts
+                result = _crashed(function, exc)
             if progress:
                 progress(function, result)
             return result

@@ -969,3 +969,111 @@ def test_forged_events_cannot_break_the_grader(tmp_path):
         assert report["exit_status"] in (0, 1, 2), report
         if report["loaded"]:
             assert [f["function"] for f in report["functions"]] == ["zero_pad"]
+
+
+#: Lines the runner never writes: each made grade() raise (ValueError: an int past Python's 4300 digits), or made
+#: the grader stop reading at it, losing every genuine event after it, or went into the report whole.
+FORGED_LINES = {
+    "an int of 5000 digits": '{{"event": "start", "case": ' + "1" * 5000 + "}}",
+    "3000 nested brackets": "[" * 3000 + "]" * 3000,  # 6 kB: short enough to parse, deep enough for RecursionError
+    "a 40 kB error": '{{"event": "done", "case": 0, "status": "error", "error": "'
+    + "E" * 40_000
+    + '", "where": null}}',
+    "bytes that are not UTF-8": "\\udcff\\udcfe",
+}
+
+
+@pytest.mark.parametrize("line", list(FORGED_LINES))
+def test_a_forged_event_line_cannot_make_the_grader_raise(tmp_path, line):
+    body = "with open('events.jsonl', 'a', errors='surrogateescape') as fh:\n    fh.write({line!r} + '\\n')"
+    path, _ = hostile_file(tmp_path, body, top_level=body, line=FORGED_LINES[line].format())
+    report = graded(path, "grade")
+    (entry,) = report["functions"]
+    assert entry["verdict"] == "PASS"  # the forged lines are dropped; what the runner wrote still counts
+    assert len(json.dumps(report)) < 100_000
+
+
+GRADING_IN_A_FRESH_PROCESS = """
+import json, resource, sys, threading, time
+from grader import check
+late = [0.0]
+def tick():
+    while True:
+        t = time.perf_counter()
+        time.sleep(0.01)
+        late[0] = max(late[0], time.perf_counter() - t - 0.01)
+threading.Thread(target=tick, daemon=True).start()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+report = check.grade(sys.argv[1])
+grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({"error": report.error, "grown_mb": grown // 1024, "late": late[0]}))
+"""
+
+
+def test_a_huge_forged_events_file_takes_neither_memory_nor_time_from_the_server(tmp_path):
+    # five million empty lists on one line: 15 MB, about 450 MB once parsed, seconds with the GIL held
+    top = "with open('events.jsonl', 'a') as fh:\n    fh.write('[' + '[],' * (5 * 2**20 - 1) + '[]]\\n')"
+    path, _ = hostile_file(tmp_path, "pass", top_level=top)
+    out = subprocess.run(
+        [sys.executable, "-c", GRADING_IN_A_FRESH_PROCESS, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    result = json.loads(out.stdout.splitlines()[-1])  # a report, whatever the learner's own verdict
+    assert result["grown_mb"] < 100, "the server's memory grew by reading what the child wrote"
+    assert result["late"] < 1.0, "the server's other threads stalled while it read what the child wrote"
+
+
+FORGE_ONE_OUTPUT = """
+import glob
+for name in glob.glob('out_*.npy'):  # the outputs the runner saved for the cases before this one
+    with open(name, 'wb') as fh:
+        fh.write({content!r})
+"""
+
+_NEGATIVE = "{'descr': '<f8', 'fortran_order': False, 'shape': (-1, -2), }"
+FORGED_NPY = {
+    # numpy's header reader tokenizes a header it cannot evaluate: tokenize.TokenError, not a ValueError
+    "a header cut short": b"\x93NUMPY\x01\x00" + (20).to_bytes(2, "little") + b"{'descr': 1+" + b" " * 9,
+    "negative dimensions": b"\x93NUMPY\x01\x00"
+    + (len(_NEGATIVE) + 1).to_bytes(2, "little")
+    + _NEGATIVE.encode()
+    + b"\n"
+    + b"\0" * 16,
+    "an empty file": b"",
+    "a zip file": b"PK\x05\x06" + b"\0" * 18,
+}
+
+
+@pytest.mark.parametrize("content", list(FORGED_NPY))
+def test_a_forged_npy_file_is_a_crashed_case_not_a_crash_of_the_grader(tmp_path, content):
+    path, _ = hostile_file(tmp_path, FORGE_ONE_OUTPUT, content=FORGED_NPY[content])
+    (entry,) = graded(path, "grade")["functions"]
+    forged = [f for f in entry["failures"] if "could not be read back" in f["message"]]
+    assert entry["verdict"] == "FAIL" and forged and all(f["kind"] == "crashed" for f in forged)
+
+
+def test_one_function_s_failure_in_the_grader_is_that_function_s_crash(monkeypatch):
+    real = check._read_run
+
+    def broken_for_conv_backward(name, p, child, workdir, function, battery):
+        if function == "conv_backward":
+            raise RuntimeError("what the child left could not be judged")
+        return real(name, p, child, workdir, function, battery)
+
+    monkeypatch.setattr(check, "_read_run", broken_for_conv_backward)
+    report = check.grade(SOLUTIONS / "correct_rot180.py").to_dict()
+    jsonschema.validate(report, check.REPORT_SCHEMA)
+    by = {f["function"]: f for f in report["functions"]}
+    assert by["zero_pad"]["verdict"] == "PASS"
+    assert by["conv_backward"]["verdict"] == "FAIL" and by["conv_backward"]["failure"]["kind"] == "crashed"
+    assert "RuntimeError: what the child left could not be judged" in by["conv_backward"]["failure"]["message"]
+
+
+def test_a_long_error_of_the_learner_s_is_reported_cut_short(tmp_path):
+    path, _ = hostile_file(tmp_path, "raise ValueError('é' * 50_000)")  # 300 kB as JSON: cut by the runner itself
+    failure = zero_pad_failure(graded(path, "grade"))
+    assert failure["kind"] == "raised" and failure["error"].startswith("ValueError: éééé")
+    assert failure["error"].endswith(" ...") and len(failure["error"]) < 1000
