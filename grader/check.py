@@ -63,7 +63,6 @@ import re
 import signal
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -1299,8 +1298,7 @@ def grade_source(
         report.error = f"the file cannot be read: {exc}"
         return report
     report.kind, report.cells, report.skipped = prepared.kind, prepared.cells, prepared.skipped
-    with sandbox.slot(), tempfile.TemporaryDirectory(prefix="grader-") as tmp:
-        root = Path(tmp)
+    with sandbox.slot(), sandbox.scratch(prefix="grader-") as root:
         solution = root / "solution.py"  # the definitions of the learner's code; no child can read it here
         solution.write_text(prepared.source, encoding="utf-8")
         probe_dir = root / "probe"

@@ -44,7 +44,8 @@ nice 10                   the explainer's pages come before gradings on the CPU
 rlimits                   ``AS`` (memory), ``CPU``, ``FSIZE`` (per file), ``NOFILE`` 64, ``NPROC``, ``CORE`` 0
 capabilities              dropped when the child runs as root (CI here); the image runs as uid 10001
 Landlock (landlockpy)     read-only: the standard library (not its site-packages), NumPy and
-                          ``numpy.libs``, the runner's two files; read-write: the scratch folder only;
+                          ``numpy.libs``, the runner's two files; read-write: the files of the scratch
+                          folder only (no folder can be made or removed in it);
                           TCP bind/connect refused (ABI 4+); signals and abstract unix sockets scoped to
                           the sandbox (ABI 6+). ``no_new_privs`` is set with it.
 seccomp-bpf (libseccomp)  an allow-list; every other call answers ``EPERM``. No ``execve``, ``execveat``,
@@ -121,6 +122,7 @@ What does not hold as strongly as the rest
   it also counts the server's own threads, so a learner's threads may be refused sooner under load.
 - The disk used in ``workdir`` is polled every 0.25 s, not a kernel quota: a child may pass
   ``disk_bytes`` by what it writes in 0.25 s (at most a few ``file_bytes``-sized files) before it is killed.
+  Every entry counts at least :data:`ENTRY_BYTES` (an empty file still takes an inode and a directory slot).
 - The syscall allow-list names x86_64's calls; on another architecture names it lacks are skipped (so
   refused), and dropping root's capabilities is x86_64 only (elsewhere, as root, the lockdown refuses).
 
@@ -164,7 +166,10 @@ __all__ = [
     "running",
     "max_gradings",
     "clean_env",
+    "scratch",
+    "remove_tree",
     "TAIL_BYTES",
+    "ENTRY_BYTES",
 ]
 
 LOCKDOWN = Path(__file__).with_name("_lockdown.py")
@@ -172,6 +177,7 @@ RUNNER = Path(__file__).with_name("_runner.py")
 CONFIG_VARIABLE = "GRADER_SANDBOX"  # the same name as in _lockdown.py, which cannot import this package
 EXIT_UNAVAILABLE = 70
 TAIL_BYTES = 4096
+ENTRY_BYTES = 4096  # what each file or folder in ``workdir`` counts at least against ``Limits.disk_bytes``
 _OFF = {"0", "false", "off", "no"}
 #: Variables the child may inherit from the server: OPENBLAS_CORETYPE / _L2_SIZE keep old OpenBLAS builds
 #: from crashing on some processors; nothing else of the server's environment goes through.
@@ -361,7 +367,8 @@ def clean_env(workdir: Path, extra: dict | None = None) -> dict:
 
 
 def _disk_bytes(root: Path, limit: int) -> int:
-    """Bytes used under ``root``, counting stops past ``limit`` (enough to decide)."""
+    """Bytes used under ``root``, every entry counting at least :data:`ENTRY_BYTES`; counting stops past ``limit``
+    (enough to decide)."""
     total = 0
     stack = [str(root)]
     while stack and total <= limit:
@@ -371,13 +378,100 @@ def _disk_bytes(root: Path, limit: int) -> int:
                     try:
                         if entry.is_dir(follow_symlinks=False):
                             stack.append(entry.path)
+                            total += ENTRY_BYTES
                         else:
-                            total += entry.stat(follow_symlinks=False).st_blocks * 512
+                            total += max(ENTRY_BYTES, entry.stat(follow_symlinks=False).st_blocks * 512)
                     except OSError:
                         continue
+                    if total > limit:
+                        break
         except OSError:
             continue
     return total
+
+
+# --- scratch folders -----------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def scratch(prefix: str = "grader-"):
+    """Context manager: a new private folder in the system's temporary folder, removed afterwards with
+    :func:`remove_tree` whatever was left in it."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        remove_tree(path)
+
+
+def remove_tree(path: str | os.PathLike) -> None:
+    """Remove the folder ``path`` and everything under it, however deep.
+
+    ``shutil.rmtree`` (and so ``TemporaryDirectory``) recurses once per level and uses whole paths: a chain of a
+    few thousand nested folders raises ``RecursionError`` or ``ENAMETOOLONG`` and stays behind. Here nothing
+    recurses and no path is longer than one name: the walk goes down into a subfolder and back up through ``..``
+    relative to the open folder, removing files on the way down and each folder once it is empty, with at most
+    two folders open. Call it once nothing writes in ``path`` any more (the child is reaped). Errors are ignored:
+    what cannot be removed stays, and is not entered twice."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return
+    below: list[str] = []  # the folders entered under path, by name
+    stuck: list[set] = [set()]  # per level: folders that could not be entered or removed
+    try:
+        while True:
+            sub = None
+            for name, is_dir in _entries(fd):
+                if not is_dir:
+                    _quietly(os.unlink, name, dir_fd=fd)
+                elif sub is None and name not in stuck[-1] and not _quietly(os.rmdir, name, dir_fd=fd):
+                    sub = name
+            if sub is not None:
+                with contextlib.suppress(OSError):
+                    os.chmod(sub, 0o700, dir_fd=fd, follow_symlinks=False)  # --no-sandbox code may chmod it 0
+                try:
+                    inner = os.open(sub, flags, dir_fd=fd)
+                except OSError:
+                    stuck[-1].add(sub)
+                    continue
+                os.close(fd)
+                fd = inner
+                below.append(sub)
+                stuck.append(set())
+                continue
+            if not below:
+                break
+            parent = os.open("..", flags, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            stuck.pop()
+            name = below.pop()
+            if not _quietly(os.rmdir, name, dir_fd=fd):
+                stuck[-1].add(name)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    with contextlib.suppress(OSError):
+        os.rmdir(path)
+
+
+def _entries(dir_fd: int) -> list[tuple[str, bool]]:
+    try:
+        with os.scandir(dir_fd) as it:
+            return [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
+    except OSError:
+        return []
+
+
+def _quietly(call, *args, **kwargs) -> bool:
+    try:
+        call(*args, **kwargs)
+    except OSError:
+        return False
+    return True
 
 
 def _signal_name(returncode: int | None) -> str | None:
@@ -611,8 +705,8 @@ def _probe() -> tuple[Status, bool]:
     if not sys.platform.startswith("linux"):
         return Status(False, "none", {"linux": False}, _reason(f"this is {sys.platform}, not Linux")), True
     probe_limits = Limits(wall_seconds=30.0, cpu_seconds=30, memory_mb=1024)
-    with tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
-        workdir = Path(tmp) / "probe"
+    with scratch(prefix="grader-probe-") as tmp:
+        workdir = tmp / "probe"
         workdir.mkdir()
         try:
             done, report = _run_locked([sys.executable, "-I", str(LOCKDOWN), "probe"], workdir, probe_limits, None)

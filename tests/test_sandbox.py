@@ -684,6 +684,65 @@ def test_filling_the_disk_with_many_files_is_stopped(tmp_path):
     assert done.killed_by == "disk limit" and done.seconds < 10
 
 
+NESTED_FOLDERS = "for _ in range(5000):\n    os.mkdir('d')\n    os.chdir('d')"  # past Python's recursion limit
+
+
+@pytest.fixture
+def own_tmp(tmp_path, monkeypatch):
+    """The grader's scratch folders go here (the CLI's too), away from other gradings on this machine."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_nested_folders_are_refused_and_every_scratch_folder_removed(tmp_path, via, own_tmp):
+    path, _ = hostile_file(tmp_path, "pass", top_level=NESTED_FOLDERS)
+    report = graded(path, via)  # RecursionError out of grade() once: TemporaryDirectory's cleanup recurses
+    assert "PermissionError" in report["error"]
+    assert list(own_tmp.iterdir()) == []
+
+
+def test_without_the_sandbox_nested_folders_are_still_removed(tmp_path, own_tmp):
+    # --no-sandbox (a learner's own file on their own computer) lets the code make folders: the cleanup must cope
+    path, _ = hostile_file(tmp_path, "pass", top_level=NESTED_FOLDERS)
+    report = check.grade(path, sandboxed=False)
+    assert report.exit_status == 0
+    assert list(own_tmp.iterdir()) == []
+
+
+def test_remove_tree_removes_a_tree_deeper_than_path_max(tmp_path):
+    root = tmp_path / "deep"
+    root.mkdir()
+    fd = os.open(root, os.O_RDONLY)
+    for _ in range(3000):  # 6,000 characters of path: past PATH_MAX (4096) and the recursion limit
+        os.mkdir("dd", dir_fd=fd)
+        (Path(f"/proc/self/fd/{fd}") / "f").write_bytes(b"x")
+        inner = os.open("dd", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    os.close(fd)
+    sandbox.remove_tree(root)
+    assert not root.exists()
+
+
+def test_filling_the_folder_with_empty_files_counts_against_the_disk_limit(tmp_path):
+    # no data, but each file takes an inode and a directory entry (on tmpfs, memory): they count too
+    workdir = tmp_path / "w"
+    workdir.mkdir()
+    top = "for i in range(100_000):\n    open(f'e{{i}}', 'wb').close()\ntime.sleep(30)"
+    path, _ = hostile_file(tmp_path, "pass", top_level=top)
+    staged = sandbox.stage(path, workdir)
+    done = sandbox.run(
+        [sys.executable, "-I", str(check.RUNNER), "probe", staged, str(workdir), "1024", "20"],
+        workdir=workdir,
+        limits=sandbox.Limits(wall_seconds=15, disk_bytes=4 * 2**20),
+    )
+    assert done.killed_by == "disk limit" and done.seconds < 10
+
+
 @pytest.mark.parametrize("via", VIAS)
 def test_many_threads_are_bounded(tmp_path, via):
     body = """
