@@ -176,7 +176,7 @@ def _rlimits(limits: dict) -> None:
         resource.RLIMIT_AS: int(limits["memory_mb"]) * 1024 * 1024,
         resource.RLIMIT_CPU: (cpu, cpu + 1),  # SIGXCPU first (reported as a time-out), SIGKILL a second later
         resource.RLIMIT_FSIZE: int(limits["file_bytes"]),
-        resource.RLIMIT_NOFILE: 64,
+        resource.RLIMIT_NOFILE: int(limits["open_files"]),
         resource.RLIMIT_NPROC: int(limits["processes"]),
         resource.RLIMIT_CORE: 0,
         resource.RLIMIT_MEMLOCK: 0,

@@ -41,7 +41,8 @@ after importing NumPy and before the learner's file is loaded (see :mod:`grader.
 ``PR_SET_PDEATHSIG``      the child gets ``SIGKILL`` if the grader's thread that started it dies (and
                           cannot turn it off: ``prctl`` is filtered below)
 nice 10                   the explainer's pages come before gradings on the CPU
-rlimits                   ``AS`` (memory), ``CPU``, ``FSIZE`` (per file), ``NOFILE`` 64, ``NPROC``, ``CORE`` 0
+rlimits                   ``AS`` (memory), ``CPU``, ``FSIZE`` (1 MB per file), ``NOFILE`` 32, ``NPROC``,
+                          ``CORE`` 0
 capabilities              dropped when the child runs as root (CI here); the image runs as uid 10001
 Landlock (landlockpy)     read-only: the standard library (not its site-packages), NumPy and
                           ``numpy.libs``, the runner's two files; read-write: the files of the scratch
@@ -122,7 +123,10 @@ What does not hold as strongly as the rest
   it also counts the server's own threads, so a learner's threads may be refused sooner under load.
 - The disk used in ``workdir`` is polled every 0.25 s, not a kernel quota: a child may pass
   ``disk_bytes`` by what it writes in 0.25 s (at most a few ``file_bytes``-sized files) before it is killed.
-  Every entry counts at least :data:`ENTRY_BYTES` (an empty file still takes an inode and a directory slot).
+  Every entry counts at least :data:`ENTRY_BYTES` (an empty file still takes an inode and a directory slot),
+  and files the child removed but still holds open or mapped count too, read from its ``/proc/PID/fd`` and
+  ``/proc/PID/maps`` (where the server cannot read those, ``open_files`` times ``file_bytes``, 32 MB by
+  default, bounds what is held open, and ``RLIMIT_AS`` what is mapped).
 - The syscall allow-list names x86_64's calls; on another architecture names it lacks are skipped (so
   refused), and dropping root's capabilities is x86_64 only (elsewhere, as root, the lockdown refuses).
 
@@ -142,6 +146,7 @@ import os
 import selectors
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -203,17 +208,20 @@ class Busy(RuntimeError):
 @dataclass(frozen=True)
 class Limits:
     """What one sandboxed child may use. ``file_bytes`` caps each file it writes (``RLIMIT_FSIZE``),
-    ``disk_bytes`` all of ``workdir``; ``processes`` is ``RLIMIT_NPROC`` (Linux counts every task of the
-    user, threads included, and does not apply it to root: the seccomp filter, which lets no process be
-    created, is the real bound on processes; this one bounds threads)."""
+    ``open_files`` the files it holds open at once (``RLIMIT_NOFILE``), ``disk_bytes`` all of ``workdir`` with the
+    files it removed but still holds open or mapped; ``processes`` is ``RLIMIT_NPROC`` (Linux counts every task
+    of the user, threads included, and does not apply it to root: the seccomp filter, which lets no process be
+    created, is the real bound on processes; this one bounds threads). The defaults are what grading needs, with
+    room: a grading child's outputs are a few kB and the runner holds a handful of files."""
 
     wall_seconds: float = 10.0
     cpu_seconds: int = 11
     memory_mb: int = 1024
     output_bytes: int = 1024 * 1024
-    file_bytes: int = 16 * 1024 * 1024
+    file_bytes: int = 1024 * 1024
+    open_files: int = 32
     processes: int = 64
-    disk_bytes: int = 256 * 1024 * 1024
+    disk_bytes: int = 64 * 1024 * 1024
 
 
 @dataclass
@@ -390,6 +398,38 @@ def _disk_bytes(root: Path, limit: int) -> int:
     return total
 
 
+def _held_bytes(pid: int, workdir: Path) -> int:
+    """Bytes of files under ``workdir`` that the child ``pid`` removed but still holds, open (``/proc/PID/fd``) or
+    mapped (``/proc/PID/maps``): the folder's scan cannot see them, yet they keep their blocks until it ends. A
+    mapping counts its whole extent (an upper bound). 0 where ``/proc`` cannot be read (``file_bytes`` times
+    ``open_files`` then bounds what is held open)."""
+    inside = str(workdir).rstrip("/") + "/"
+    seen: dict[tuple, int] = {}
+    fds = f"/proc/{pid}/fd"
+    with contextlib.suppress(OSError):
+        for name in os.listdir(fds):
+            try:
+                target = os.readlink(f"{fds}/{name}")
+                info = os.stat(f"{fds}/{name}")  # the open file itself, removed or not
+            except OSError:
+                continue
+            if target.startswith(inside) and info.st_nlink == 0 and stat.S_ISREG(info.st_mode):
+                seen[(os.major(info.st_dev), os.minor(info.st_dev), info.st_ino)] = info.st_blocks * 512
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as fh:
+        for line in fh:  # start-end perms offset major:minor inode path
+            parts = line.rstrip("\n").split(maxsplit=5)
+            if len(parts) < 6 or not parts[5].endswith(" (deleted)") or not parts[5].startswith(inside):
+                continue
+            try:
+                start, end = (int(x, 16) for x in parts[0].split("-"))
+                major, minor = (int(x, 16) for x in parts[3].split(":"))
+                key, extent = (major, minor, int(parts[4])), int(parts[2], 16) + end - start
+            except ValueError:
+                continue
+            seen[key] = max(seen.get(key, 0), extent)
+    return sum(seen.values())
+
+
 # --- scratch folders -----------------------------------------------------------------------------------------
 
 
@@ -553,7 +593,10 @@ def _supervise(
                     break
             if now >= next_disk_check:
                 next_disk_check = now + 0.25
-                if _disk_bytes(workdir, limits.disk_bytes) > limits.disk_bytes:
+                used = _disk_bytes(workdir, limits.disk_bytes)
+                if used <= limits.disk_bytes:
+                    used += _held_bytes(proc.pid, workdir)
+                if used > limits.disk_bytes:
                     killed_by = "disk limit"
                     break
     finally:

@@ -665,7 +665,7 @@ def test_a_huge_file_is_cut_at_the_file_size_limit(tmp_path, via):
         tmp_path, "with open('big.bin', 'wb') as fh:\n    for _ in range(1024):\n        fh.write(b'x' * 2**20)"
     )
     failure = zero_pad_failure(graded(path, via))
-    assert failure["error"].startswith("OSError: [Errno 27] File too large")  # RLIMIT_FSIZE, 64 MB
+    assert failure["error"].startswith("OSError: [Errno 27] File too large")  # RLIMIT_FSIZE, 1 MB
 
 
 def test_filling_the_disk_with_many_files_is_stopped(tmp_path):
@@ -741,6 +741,45 @@ def test_filling_the_folder_with_empty_files_counts_against_the_disk_limit(tmp_p
         limits=sandbox.Limits(wall_seconds=15, disk_bytes=4 * 2**20),
     )
     assert done.killed_by == "disk limit" and done.seconds < 10
+
+
+HIDDEN_FILES = {
+    # written, unlinked, still open: the folder's scan sees nothing
+    "open": "held = []\nfor i in range(24):\n    fh = open(f'h{{i}}', 'wb')\n    fh.write(b'x' * 2**20)\n"
+    "    fh.flush()\n    os.unlink(f'h{{i}}')\n    held.append(fh)\ntime.sleep(30)",
+    # written, mapped, unlinked and closed: no file descriptor either, only the mapping keeps the blocks
+    "mapped": "import mmap\nheld = []\nfor i in range(24):\n    with open(f'h{{i}}', 'w+b') as fh:\n"
+    "        fh.write(b'x' * 2**20)\n        fh.flush()\n        held.append(mmap.mmap(fh.fileno(), 2**20))\n"
+    "    os.unlink(f'h{{i}}')\ntime.sleep(30)",
+}
+
+
+@pytest.mark.parametrize("how", list(HIDDEN_FILES))
+def test_files_removed_but_still_held_count_against_the_disk_limit(tmp_path, how):
+    workdir = tmp_path / "w"
+    workdir.mkdir()
+    path, _ = hostile_file(tmp_path, "pass", top_level=HIDDEN_FILES[how])
+    staged = sandbox.stage(path, workdir)
+    done = sandbox.run(
+        [sys.executable, "-I", str(check.RUNNER), "probe", staged, str(workdir), "1024", "20"],
+        workdir=workdir,
+        limits=sandbox.Limits(wall_seconds=15, file_bytes=2**20, disk_bytes=16 * 2**20),
+    )
+    assert done.killed_by == "disk limit" and done.seconds < 10
+
+
+@pytest.mark.parametrize(
+    "how, error",
+    [
+        ("open('big.bin', 'wb').write(b'x' * 2 * 2**20)", "OSError: [Errno 27] File too large"),
+        ("held = [open(f'f{{i}}', 'wb') for i in range(40)]", "OSError: [Errno 24] Too many open files"),
+    ],
+    ids=["a 2 MB file", "40 open files"],
+)
+def test_a_grading_child_gets_only_the_files_grading_needs(tmp_path, how, error):
+    # outputs are a few kB and the runner holds a handful of files: 1 MB per file, 32 open files
+    path, _ = hostile_file(tmp_path, how)
+    assert zero_pad_failure(graded(path, "grade"))["error"].startswith(error)
 
 
 @pytest.mark.parametrize("via", VIAS)
