@@ -6,8 +6,10 @@ runner calls :func:`enter` after importing NumPy and before anything of the lear
 
 1. asks for ``SIGKILL`` when the grader's thread that started it goes away (``PR_SET_PDEATHSIG``), and
    stops at once if that already happened;
-2. lowers its CPU priority (nice 10: the explainer's pages come first) and sets the resource limits
-   (``RLIMIT_AS``, ``CPU``, ``FSIZE``, ``NOFILE``, ``NPROC``, ``CORE`` = 0, ``MEMLOCK`` = 0, ``MSGQUEUE`` = 0);
+2. lowers its CPU priority (nice 10: the explainer's pages come first), asks to be the first process the
+   kernel ends if the container runs out of memory (``oom_score_adj`` 1000: the server is spared), and sets the
+   resource limits (``RLIMIT_AS``, ``CPU``, ``FSIZE``, ``NOFILE``, ``NPROC``, ``CORE`` = 0, ``MEMLOCK`` = 0,
+   ``MSGQUEUE`` = 0);
 3. drops every capability if it runs as root (CI here): root without capabilities is an ordinary user
    to the kernel's permission checks, and the Landlock and seccomp layers below hold for root as well;
 4. enforces a Landlock ruleset (``landlockpy``) with ``no_new_privs``: read-only access to the standard
@@ -66,6 +68,7 @@ F_SETOWN_EX, F_OWNER_PID, FIOSETOWN = 15, 1, 0x8901  # not in Python's fcntl mod
 SYS_CAPSET_X86_64 = 126
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 NICE = 10
+OOM_SCORE_ADJ = 1000  # the most: under memory pressure the kernel ends a grading child before anything else
 
 #: System calls the child may make (after the lockdown; NumPy is already imported). Any other answers EPERM.
 #: The ones with conditions on their arguments are added in :func:`_seccomp` (clone, kill, tgkill,
@@ -168,6 +171,17 @@ def _parent_death(libc, parent: int) -> None:
         raise _fail("prctl(PR_SET_PDEATHSIG) was refused")
     if os.getppid() != parent:  # the grader went away before the line above: nobody is waiting for us
         os._exit(EXIT_UNAVAILABLE)
+
+
+def _first_to_go() -> int | None:
+    """Raise this process's ``oom_score_adj`` (any process may raise its own); None where ``/proc`` refuses.
+    Not a wall, so not a reason to refuse: the memory limits are ``RLIMIT_AS`` and the count of children."""
+    try:
+        with open("/proc/self/oom_score_adj", "w", encoding="ascii") as fh:
+            fh.write(str(OOM_SCORE_ADJ))
+    except OSError:
+        return None
+    return OOM_SCORE_ADJ
 
 
 def _rlimits(limits: dict) -> None:
@@ -322,6 +336,7 @@ def enter(config: dict) -> dict:
     _only_thread()
     os.setpriority(os.PRIO_PROCESS, 0, NICE)
     facilities["nice"] = NICE
+    facilities["oom_score_adj"] = _first_to_go()
     _rlimits(config["limits"])
     facilities["rlimits"] = True
     facilities["capabilities_dropped"] = _drop_capabilities(libc)

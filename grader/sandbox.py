@@ -10,8 +10,10 @@ is known not to hold (``ctypes`` reaches libc directly). The API::
     st = sandbox.status()                     # what this machine offers, probed once per process for real
     with sandbox.slot(timeout=30):            # one of GRADER_MAX_GRADINGS server-wide slots, else Busy
         done = sandbox.run(argv, workdir=scratch, limits=sandbox.Limits(wall_seconds=10, memory_mb=1024))
+                                              # waits for one of GRADER_MAX_CHILDREN places first
     sandbox.waiting(), sandbox.running()      # for "N gradings ahead of you"
     staged = sandbox.stage(learner_file, scratch)   # copy the file in: the child reads nothing outside
+    with sandbox.scratch() as folder: ...     # a private folder, removed afterwards however deep it became
 
 - :func:`run` starts ``argv`` with ``workdir`` as its current and only writable directory, a clean
   environment, stdin from ``/dev/null``, stdout and stderr through pipes (the last :data:`TAIL_BYTES` of
@@ -41,6 +43,7 @@ after importing NumPy and before the learner's file is loaded (see :mod:`grader.
 ``PR_SET_PDEATHSIG``      the child gets ``SIGKILL`` if the grader's thread that started it dies (and
                           cannot turn it off: ``prctl`` is filtered below)
 nice 10                   the explainer's pages come before gradings on the CPU
+``oom_score_adj`` 1000    out of memory, the kernel ends a grading child before the server
 rlimits                   ``AS`` (memory), ``CPU``, ``FSIZE`` (1 MB per file), ``NOFILE`` 32, ``NPROC``,
                           ``CORE`` 0
 capabilities              dropped when the child runs as root (CI here); the image runs as uid 10001
@@ -135,7 +138,19 @@ Settings (environment of the server)
 
 - ``GRADER_ENABLED`` (default ``1``): ``0``, ``false``, ``off`` or ``no`` turns grading off for the page
   and refuses :func:`run`; ``GRADER_DISABLED_MESSAGE`` is the sentence shown instead of the default.
-- ``GRADER_MAX_GRADINGS`` (default: half the CPUs, at least 1): gradings running at once in this process.
+- ``GRADER_MAX_GRADINGS`` (default: half the CPUs it may use, at least 1): gradings running at once in this
+  process; more wait for a place (:func:`slot`, :class:`Busy` after the wait).
+- ``GRADER_MAX_CHILDREN`` (default: the CPUs it may use, and no more than fit in the container's memory at
+  512 MB each once :data:`SERVER_MEMORY_MB` is kept for the server; at least 1): sandboxed children running at
+  once in this process, across all its gradings (the probe's included); more wait their turn.
+- ``GRADER_CHILD_MEMORY_MB`` (default 1024, less where ``GRADER_MAX_CHILDREN`` children of 1024 MB and the
+  server would not fit in the container's memory; at least 256): a grading child's ``RLIMIT_AS``.
+
+"The CPUs it may use" and "the container's memory" are read from the process's cgroup (``cpu.max`` and
+``memory.max``, or cgroup v1's quota and ``memory.limit_in_bytes``; :func:`container_limits`), not from
+``os.cpu_count()``, which in a pod sees every CPU of the node: the manifest's pod (2 CPUs, 1 GiB) gets one
+grading and one child of 640 MB at a time. Each child also asks the kernel to choose it first should the
+container run out of memory anyway (``oom_score_adj`` 1000), so that the server is not the one killed.
 """
 
 from __future__ import annotations
@@ -170,6 +185,9 @@ __all__ = [
     "waiting",
     "running",
     "max_gradings",
+    "max_children",
+    "child_memory_mb",
+    "container_limits",
     "clean_env",
     "scratch",
     "remove_tree",
@@ -267,22 +285,146 @@ def enabled() -> tuple[bool, str | None]:
     return True, None
 
 
+#: Memory the server process itself keeps out of the children's share of the container's limit (it uses about
+#: 250 MB with 60 students, see the README), and the least address space a child gets (Python and NumPy need it).
+SERVER_MEMORY_MB = 384
+MIN_CHILD_MEMORY_MB = 256
+DEFAULT_CHILD_MEMORY_MB = 1024
+_CHILD_SHARE_MB = 512  # the default count of children gives each at least this much of the container's memory
+_UNLIMITED = 1 << 60  # cgroup v1 writes "no limit" as a number near 2**63
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def _setting(name: str) -> int | None:
+    """A positive whole number from the environment variable ``name``, or None."""
+    try:
+        value = int(os.environ.get(name, "").strip())
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def container_limits() -> tuple[float | None, int | None]:
+    """``(CPUs, memory bytes)`` this process may use, from its cgroup (``cpu.max``/``memory.max``, or cgroup v1's
+    ``cpu.cfs_quota_us``/``memory.limit_in_bytes``), the tightest of its own and its parents'; the CPUs None
+    without a quota, the memory the machine's without a limit. ``os.cpu_count()`` sees the node's every CPU, not
+    what a pod may use."""
+    try:
+        cpus, memory = _cgroup_limits(Path("/proc/self/cgroup").read_text(encoding="ascii"), CGROUP_ROOT)
+    except (OSError, UnicodeDecodeError):
+        cpus, memory = None, None
+    if memory is None:
+        with contextlib.suppress(ValueError, OSError, AttributeError):
+            memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return cpus, memory
+
+
+def _cgroup_limits(proc_self_cgroup: str, root: Path) -> tuple[float | None, int | None]:
+    """The limits in the cgroup files under ``root`` for the cgroups named in ``proc_self_cgroup`` (the text of
+    ``/proc/self/cgroup``); a folder that is not there (a container's own cgroup namespace) means ``root`` itself."""
+    cpus: float | None = None
+    memory: int | None = None
+
+    def tighter(old, new):
+        return new if new is not None and (old is None or new < old) else old
+
+    for line in proc_self_cgroup.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        hierarchy, controllers, path = parts
+        if hierarchy == "0" and not controllers:  # cgroup v2 (or the unified half of a hybrid)
+            base = root if (root / "cgroup.controllers").exists() or (root / "cpu.max").exists() else root / "unified"
+            for folder in _and_parents(base, path):
+                memory = tighter(memory, _number(folder / "memory.max"))
+                cpu = (folder / "cpu.max").read_text().split() if (folder / "cpu.max").is_file() else []
+                if len(cpu) == 2 and cpu[0] != "max":
+                    with contextlib.suppress(ValueError, ZeroDivisionError):
+                        cpus = tighter(cpus, int(cpu[0]) / int(cpu[1]))
+            continue
+        names = controllers.split(",")  # cgroup v1: mounted as /sys/fs/cgroup/cpu,cpuacct or /sys/fs/cgroup/cpu
+        folders = [f for mount in dict.fromkeys([controllers, *names]) for f in _and_parents(root / mount, path)]
+        for folder in folders if "memory" in names else ():
+            memory = tighter(memory, _number(folder / "memory.limit_in_bytes"))
+        for folder in folders if "cpu" in names else ():
+            quota, period = _number(folder / "cpu.cfs_quota_us"), _number(folder / "cpu.cfs_period_us")
+            if quota and period:
+                cpus = tighter(cpus, quota / period)
+    return cpus, memory
+
+
+def _and_parents(base: Path, path: str) -> list[Path]:
+    if not base.is_dir():
+        return []
+    folder = base / path.strip("/")
+    if not folder.is_dir():
+        return [base]
+    found = [folder]
+    while folder != base:
+        folder = folder.parent
+        found.append(folder)
+    return found
+
+
+def _number(path: Path) -> int | None:
+    """The limit in a cgroup file: None for none ("max", -1, a v1 "unlimited") or no file."""
+    try:
+        value = int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return value if 0 < value < _UNLIMITED else None
+
+
+def _cpus() -> int:
+    """Whole CPUs this process may use: its affinity, and the container's CPU quota (at least 1)."""
+    try:
+        seen = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        seen = os.cpu_count() or 1
+    quota, _ = container_limits()
+    return max(1, min(seen, int(quota)) if quota is not None else seen)
+
+
 def max_gradings() -> int:
-    """The cap on gradings at once in this process: ``GRADER_MAX_GRADINGS``, default half the CPUs (min 1)."""
-    value = os.environ.get("GRADER_MAX_GRADINGS", "").strip()
+    """The cap on gradings at once in this process: ``GRADER_MAX_GRADINGS``, default half the CPUs it may use
+    (min 1)."""
+    return _setting("GRADER_MAX_GRADINGS") or max(1, _cpus() // 2)
+
+
+def max_children() -> int:
+    """The cap on sandboxed children running at once in this process, across all its gradings:
+    ``GRADER_MAX_CHILDREN``, default the CPUs it may use, and no more than fit in the container's memory at
+    512 MB each once :data:`SERVER_MEMORY_MB` is kept for the server (min 1)."""
+    value = _setting("GRADER_MAX_CHILDREN")
     if value:
-        try:
-            return max(1, int(value))
-        except ValueError:
-            pass
-    return max(1, (os.cpu_count() or 2) // 2)
+        return value
+    _, memory = container_limits()
+    by_memory = max(1, (memory // 2**20 - SERVER_MEMORY_MB) // _CHILD_SHARE_MB) if memory else _cpus()
+    return max(1, min(_cpus(), by_memory))
+
+
+def child_memory_mb() -> int:
+    """The address space (``RLIMIT_AS``) a grading child gets unless told otherwise: ``GRADER_CHILD_MEMORY_MB``,
+    default 1024 MB, less where :func:`max_children` children of 1024 MB would not fit in the container's memory
+    with :data:`SERVER_MEMORY_MB` kept for the server (never under 256 MB)."""
+    value = _setting("GRADER_CHILD_MEMORY_MB")
+    if value:
+        return max(MIN_CHILD_MEMORY_MB, value)
+    _, memory = container_limits()
+    if not memory:
+        return DEFAULT_CHILD_MEMORY_MB
+    share = (memory // 2**20 - SERVER_MEMORY_MB) // max_children()
+    return max(MIN_CHILD_MEMORY_MB, min(DEFAULT_CHILD_MEMORY_MB, share))
 
 
 class _Slots:
     """A counting semaphore that says how many hold it and how many wait; a thread that already holds a
-    slot gets the same one again (``grade()`` takes a slot, and so may the page around it)."""
+    slot gets the same one again (``grade()`` takes a slot, and so may the page around it). ``capacity`` is
+    read at each wait, so that a changed setting applies at once."""
 
-    def __init__(self):
+    def __init__(self, capacity=max_gradings, what: str = "grading {running} submission(s)"):
+        self._capacity = capacity
+        self._what = what
         self._cond = threading.Condition()
         self._running = 0
         self._waiting = 0
@@ -302,11 +444,11 @@ class _Slots:
         with self._cond:
             self._waiting += 1
             try:
-                while self._running >= max_gradings():
+                while self._running >= self._capacity():
                     left = deadline - time.monotonic()
                     if left <= 0:
                         raise Busy(
-                            f"The server is grading {self._running} submission(s) and {self._waiting - 1} "
+                            f"The server is {self._what.format(running=self._running)} and {self._waiting - 1} "
                             f"more are waiting; none finished within {timeout:g} s. Try again in a minute.",
                             waiting=self._waiting - 1,
                         )
@@ -329,6 +471,8 @@ class _Slots:
 
 
 _SLOTS = _Slots()
+_CHILDREN = _Slots(max_children, "running {running} graded function(s)")
+CHILD_WAIT = 300.0  # seconds a child waits for one of max_children() places (each frees within its wall time)
 
 
 def slot(timeout: float = 60.0):
@@ -645,6 +789,11 @@ def _simulated_missing() -> list[str]:
 
 
 def _run_locked(argv: list[str], workdir: Path, limits: Limits, env: dict | None) -> tuple[Completed, dict]:
+    with _CHILDREN.take(CHILD_WAIT):  # the cap is on children, across every grading of this process
+        return _run_locked_now(argv, workdir, limits, env)
+
+
+def _run_locked_now(argv: list[str], workdir: Path, limits: Limits, env: dict | None) -> tuple[Completed, dict]:
     workdir = Path(workdir).resolve()
     status_r, status_w = os.pipe()
     try:
@@ -709,8 +858,9 @@ def run_unsandboxed(argv: list[str], *, workdir: Path, limits: Limits, env: dict
     workdir = Path(workdir).resolve()
     child_env = clean_env(workdir, env)
     child_env[CONFIG_VARIABLE] = json.dumps({"off": True, "limits": asdict(limits)})
-    proc, start = _start(argv, workdir, child_env, None)
-    done, _ = _supervise(proc, start, limits, workdir, None)
+    with _CHILDREN.take(CHILD_WAIT):
+        proc, start = _start(argv, workdir, child_env, None)
+        done, _ = _supervise(proc, start, limits, workdir, None)
     done.tier = "none (--no-sandbox)"
     return done
 

@@ -230,3 +230,28 @@ def _open_and_paste(code: str):
     at = open_app("check")
     at.text_area(key="check_code").set_value(code)
     return at
+
+
+def test_pressing_check_again_while_a_check_runs_starts_no_second_one(monkeypatch):
+    # A press while the page waits for a grading reruns the page, and the first grading's thread goes on holding
+    # its place: pressed again and again, one visitor's gradings took every place. One at a time per visitor.
+    real, calls, release = check.grade_source, [], threading.Event()
+
+    def slow(data, name, **kwargs):
+        calls.append(name)
+        release.wait(30)
+        return real(data, name, **kwargs)
+
+    monkeypatch.setattr(check, "grade_source", slow)
+    at = _open_and_paste((SOLUTIONS / "correct_rot180.py").read_text())
+    with pytest.raises(RuntimeError, match="timed out"):
+        at.button(key="check_run").click().run(timeout=2)  # the visitor presses again before it is done
+    at.text_area(key="check_code").set_value((SOLUTIONS / "correct_loops.py").read_text())
+    threading.Timer(1.0, release.set).start()
+    at.button(key="check_run").click().run(timeout=60)
+    assert_clean(at)
+    assert calls == ["pasted code.py"], "a second grading was started while the first ran"
+    assert any("still running" in m for m in messages(at, "info")), messages(at, "info")
+    assert "**2 of 2 functions pass**" in texts(at)  # the first one's report, when it is done
+    at.button(key="check_run").click().run(timeout=60)  # once it is done, a new press grades what is there now
+    assert calls == ["pasted code.py"] * 2 and "**8 of 8 functions pass**" in texts(at)

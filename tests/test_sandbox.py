@@ -11,6 +11,7 @@ subprocess, where it must succeed: so a test proves containment, not a broken ho
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -24,6 +25,7 @@ import textwrap
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import jsonschema
@@ -397,7 +399,8 @@ def test_turning_the_parent_death_signal_off_is_refused(tmp_path, via):
     assert control(path, cwd=tmp_path).returncode == 0
 
 
-def _runner_children(parent: int) -> list[int]:
+def _runner_children(parent: int, mode: bytes = b"run") -> list[int]:
+    """The runner processes (in ``mode``, or any) whose parent is ``parent``."""
     found = []
     for entry in os.listdir("/proc"):
         try:
@@ -405,7 +408,7 @@ def _runner_children(parent: int) -> list[int]:
             cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
         except OSError:
             continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"_runner.py\0run" in cmdline:
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"_runner.py\0" + mode in cmdline:
             found.append(int(entry))
     return found
 
@@ -993,6 +996,136 @@ def test_the_default_cap_suits_a_two_core_server(monkeypatch):
     assert sandbox.max_gradings() == 1
     monkeypatch.setenv("GRADER_MAX_GRADINGS", "nonsense")
     assert sandbox.max_gradings() == 1
+
+
+SLOW_FUNCTIONS = """
+import time
+import numpy as np
+
+def zero_pad(X, pad):
+    time.sleep(0.3)
+    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+
+def distribute_value(dz, shape):
+    time.sleep(0.3)
+    return np.ones(shape) * dz / (shape[0] * shape[1])
+
+def create_mask_from_window(x):
+    time.sleep(0.3)
+    return x == np.max(x)
+"""
+
+
+def test_the_cap_on_children_holds_across_gradings(tmp_path, monkeypatch):
+    # each grading ran up to max(2, CPUs) children at once, whatever the other gradings ran: two gradings of a
+    # 1 GB child each were twice what a 1 GiB pod holds
+    monkeypatch.setenv("GRADER_MAX_GRADINGS", "2")
+    monkeypatch.setenv("GRADER_MAX_CHILDREN", "1")
+    path = tmp_path / "slow.py"
+    path.write_text(SLOW_FUNCTIONS)
+    most, stop = [0], threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            most[0] = max(most[0], len(_runner_children(os.getpid(), mode=b"")))
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda _: check.grade(path), range(2)))
+    stop.set()
+    watcher.join()
+    assert all(r.exit_status == 0 for r in reports)
+    assert most[0] == 1, f"{most[0]} grading children ran at once"
+
+
+def test_out_of_memory_the_kernel_ends_a_grading_child_before_the_server(tmp_path):
+    path = tmp_path / "slow.py"
+    path.write_text(SLOW_FUNCTIONS)
+    seen, stop = set(), threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            for pid in _runner_children(os.getpid(), mode=b""):
+                with contextlib.suppress(OSError):
+                    seen.add(Path(f"/proc/{pid}/oom_score_adj").read_text().strip())
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        assert check.grade(path).exit_status == 0
+    finally:
+        stop.set()
+        watcher.join()
+    assert "1000" in seen and Path("/proc/self/oom_score_adj").read_text().strip() != "1000"
+
+
+@pytest.mark.parametrize(
+    "cpus, memory_gib, children, memory_mb",
+    [(2.0, 1, 1, 640), (2.0, 4, 2, 1024), (0.5, None, 1, 1024), (None, None, 16, 1024)],
+    ids=["the manifest's pod", "4 GiB", "half a CPU", "no container limits"],
+)
+def test_the_defaults_come_from_the_container_s_limits_not_the_cpus_it_sees(
+    monkeypatch, cpus, memory_gib, children, memory_mb
+):
+    # a pod limited to 2 CPUs and 1 GiB on a 16-core node sees 16 CPUs in os.cpu_count()
+    for name in ("GRADER_MAX_CHILDREN", "GRADER_CHILD_MEMORY_MB", "GRADER_MAX_GRADINGS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)))
+    memory = None if memory_gib is None else memory_gib * 2**30
+    monkeypatch.setattr(sandbox, "container_limits", lambda: (cpus, memory))
+    assert (sandbox.max_children(), sandbox.child_memory_mb()) == (children, memory_mb)
+    if memory is not None:  # every child at its limit, and the server, fit in the container
+        assert sandbox.max_children() * sandbox.child_memory_mb() <= memory // 2**20 - sandbox.SERVER_MEMORY_MB
+    assert sandbox.max_gradings() == max(1, min(16, int(cpus or 16)) // 2)
+    monkeypatch.setenv("GRADER_MAX_CHILDREN", "3")
+    monkeypatch.setenv("GRADER_CHILD_MEMORY_MB", "512")
+    assert (sandbox.max_children(), sandbox.child_memory_mb()) == (3, 512)
+
+
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        ({"cpu.max": "200000 100000\n", "memory.max": "1073741824\n"}, (2.0, 2**30)),
+        ({"cpu.max": "max 100000\n", "memory.max": "max\n"}, (None, None)),
+    ],
+    ids=["limited", "unlimited"],
+)
+def test_the_container_s_limits_are_read_from_cgroup_v2(tmp_path, files, expected):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert sandbox._cgroup_limits("0::/\n", tmp_path) == expected
+
+
+def test_the_container_s_limits_are_read_from_cgroup_v1(tmp_path):
+    (tmp_path / "memory" / "kube" / "pod").mkdir(parents=True)
+    (tmp_path / "memory" / "kube" / "pod" / "memory.limit_in_bytes").write_text("536870912\n")
+    (tmp_path / "memory" / "memory.limit_in_bytes").write_text("9223372036854771712\n")  # the root: unlimited
+    (tmp_path / "cpu,cpuacct").mkdir()
+    (tmp_path / "cpu,cpuacct" / "cpu.cfs_quota_us").write_text("150000\n")
+    (tmp_path / "cpu,cpuacct" / "cpu.cfs_period_us").write_text("100000\n")
+    text = "4:memory:/kube/pod\n3:cpu,cpuacct:/kube/pod\n1:name=systemd:/kube/pod\n"
+    assert sandbox._cgroup_limits(text, tmp_path) == (1.5, 2**29)  # the cpu folder is the namespace's root
+
+
+@pytest.mark.slow
+def test_a_grading_has_a_time_budget_for_all_its_children(tmp_path, monkeypatch):
+    # a file that sleeps as it loads made every one of its children sleep: 8 functions held a grading place for
+    # 8 loads; now all the children of one grading share GRADER_GRADING_SECONDS
+    monkeypatch.setenv("GRADER_GRADING_SECONDS", "8")
+    source = (SOLUTIONS / "correct_loops.py").read_text() + "\n\nclass _Slow:\n    import time\n    time.sleep(3)\n"
+    path = tmp_path / "slow_to_load.py"
+    path.write_text(source)
+    start = time.perf_counter()
+    report = check.grade(path, timeout=4).to_dict()
+    elapsed = time.perf_counter() - start
+    jsonschema.validate(report, check.REPORT_SCHEMA)
+    messages = [f["failure"]["message"] for f in report["functions"] if f["failure"]]
+    assert any("this grading's 8 s" in m for m in messages), messages
+    assert elapsed < 12, f"the grading took {elapsed:.1f} s"
 
 
 # --- the scratch folder cannot become a way out ---------------------------------------------------------------
