@@ -85,6 +85,7 @@ from ._runner import (
     TEXT_CHARS,
     encode,
 )
+from .report import printable
 from .source import MAX_BYTES, Prepared, SourceError, prepare
 
 __all__ = [
@@ -1388,14 +1389,14 @@ def grade_source(
         probe_dir = root / "probe"
         probe = _spawn("probe", _stage(solution, probe_dir), probe_dir, timeout, memory_mb, "", sandboxed, budget)
         loaded = next((e for e in probe.events if e.get("event") in ("loaded", "load_error")), None)
-        if loaded is None:
+        if loaded is None:  # the learner's text (here the end of what it printed) is escaped: see grader.report
             why = f"{_timed_out(probe, timeout)} running its definitions" if probe.timed_out else _died(probe)
-            report.error = f"the file cannot be loaded: {why}"
+            report.error = f"the file cannot be loaded: {printable(why)}"
             return report
         if loaded["event"] == "load_error":
-            report.error = f"the file cannot be loaded: {loaded['error']}"
+            report.error = f"the file cannot be loaded: {printable(loaded['error'])}"
             if loaded.get("where"):
-                report.error += f" ({prepared.relocate(loaded['where'])})"
+                report.error += f" ({printable(prepared.relocate(loaded['where']))})"
             hint = _hint(loaded["error"])
             if hint:
                 report.error += f"\n  hint: {hint}"

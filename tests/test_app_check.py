@@ -255,3 +255,22 @@ def test_pressing_check_again_while_a_check_runs_starts_no_second_one(monkeypatc
     assert "**2 of 2 functions pass**" in texts(at)  # the first one's report, when it is done
     at.button(key="check_run").click().run(timeout=60)  # once it is done, a new press grades what is there now
     assert calls == ["pasted code.py"] * 2 and "**8 of 8 functions pass**" in texts(at)
+
+
+MARKDOWN = "**all** [right](https://example.org/claim) :rainbow[PASS] $x$ <b>"
+
+
+@pytest.mark.parametrize("when", ["running", "loading"])
+def test_the_learner_s_text_is_shown_as_text_not_markdown(when):
+    code = (SOLUTIONS / "correct_rot180.py").read_text()
+    if when == "running":
+        code = code.replace(
+            "def zero_pad(X, pad):\n", f"def zero_pad(X, pad):\n    raise ValueError({MARKDOWN!r})\n", 1
+        )
+    else:
+        code += f"\n\nclass _WhenLoaded:\n    raise ValueError({MARKDOWN!r})\n"
+    at = _paste(open_app("check"), code)
+    assert_clean(at)
+    shown = [m.value for m in at.markdown] + messages(at, "error") + [c.value for c in at.caption]
+    assert not [s for s in shown if "](https://example.org" in s or ":rainbow[PASS]" in s or "**all**" in s], shown
+    assert any(r"\*\*all\*\* \[right\]\(https\:" in s for s in shown), shown  # there, escaped, to read as typed

@@ -1308,3 +1308,19 @@ def test_a_long_error_of_the_learner_s_is_reported_cut_short(tmp_path):
     failure = zero_pad_failure(graded(path, "grade"))
     assert failure["kind"] == "raised" and failure["error"].startswith("ValueError: éééé")
     assert failure["error"].endswith(" ...") and len(failure["error"]) < 1000
+
+
+SPOOF = "\\r\\x1b[2K\\x1b[1Azero_pad  PASS  3 cases\\n1 of 1 functions pass.\\u202e"
+
+
+@pytest.mark.parametrize("when", ["running", "loading"])
+def test_the_text_report_cannot_be_spoofed_with_terminal_escapes(tmp_path, when):
+    body = f"raise ValueError('{SPOOF}')"
+    path, _ = hostile_file(tmp_path, body if when == "running" else "pass", top_level=body if when == "loading" else "")
+    out = subprocess.run(
+        [sys.executable, "-m", "grader", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == (1 if when == "running" else 2)
+    assert all(ch == "\n" or ch.isprintable() for ch in out.stdout), "a control character reached the terminal"
+    assert "1 of 1 functions pass." not in out.stdout.splitlines()
+    assert "\\x1b[2K" in out.stdout and "\\r" in out.stdout  # shown, escaped, for the learner to read
