@@ -132,6 +132,15 @@ What does not hold as strongly as the rest
   default, bounds what is held open, and ``RLIMIT_AS`` what is mapped).
 - The syscall allow-list names x86_64's calls; on another architecture names it lacks are skipped (so
   refused), and dropping root's capabilities is x86_64 only (elsewhere, as root, the lockdown refuses).
+- Metadata outside the sandbox stays visible. Landlock governs opening, reading, writing, listing and
+  executing, not looking a path up, and the child needs ``stat`` and ``readlink`` for its own imports, so it can
+  ``stat`` any path it can name (whether it exists, its size, owner and times: ``/etc/passwd``'s size, another
+  grading's folder names if it guesses them), open one with ``O_PATH`` (a descriptor that reads nothing), and
+  find which processes run and whose they are by ``stat("/proc/PID")``; the contents of ``/proc/PID`` (command
+  line, environment, ``cwd``, open files) stay refused, as Landlock refuses ptrace-style access to processes
+  outside the sandbox. ``uname`` (the kernel's version), ``sysinfo`` (uptime, load, memory) and the CPUs it may
+  use are visible too. Hiding other processes would need ``/proc`` mounted with ``hidepid=2``, a mount option
+  that only the container's runtime or the machine can set, not an unprivileged app.
 
 Settings (environment of the server)
 ------------------------------------

@@ -1324,3 +1324,47 @@ def test_the_text_report_cannot_be_spoofed_with_terminal_escapes(tmp_path, when)
     assert all(ch == "\n" or ch.isprintable() for ch in out.stdout), "a control character reached the terminal"
     assert "1 of 1 functions pass." not in out.stdout.splitlines()
     assert "\\x1b[2K" in out.stdout and "\\r" in out.stdout  # shown, escaped, for the learner to read
+
+
+METADATA = """
+import json
+server = os.getppid()
+seen = {{}}
+for name, look in {{
+    "stat /etc/passwd": lambda: os.stat("/etc/passwd").st_size,
+    "O_PATH /etc/passwd": lambda: os.close(os.open("/etc/passwd", os.O_PATH)),
+    "stat /proc/<server>": lambda: os.stat(f"/proc/{{server}}").st_uid,
+    "uname": lambda: os.uname().release,
+    "read /etc/passwd": lambda: open("/etc/passwd", "rb").read(1),
+    "list /proc": lambda: os.listdir("/proc"),
+    "readlink /proc/<server>/cwd": lambda: os.readlink(f"/proc/{{server}}/cwd"),
+    "read /proc/<server>/cmdline": lambda: open(f"/proc/{{server}}/cmdline", "rb").read(1),
+}}.items():
+    try:
+        look()
+        seen[name] = "seen"
+    except PermissionError:
+        seen[name] = "refused"
+raise ValueError(json.dumps(seen))
+"""
+
+
+def test_outside_the_sandbox_only_metadata_stays_visible_as_the_docstring_says(tmp_path):
+    # Landlock governs opening, reading, writing and listing, not looking a path up: what stat, an O_PATH open and
+    # uname give stays visible (a residual, documented); contents, listings and other processes' /proc entries do not
+    path, _ = hostile_file(tmp_path, METADATA)
+    error = zero_pad_failure(graded(path, "grade"))["error"]
+    seen = json.loads(error.removeprefix("ValueError: "))
+    assert seen == {
+        "stat /etc/passwd": "seen",
+        "O_PATH /etc/passwd": "seen",
+        "stat /proc/<server>": "seen",
+        "uname": "seen",
+        "read /etc/passwd": "refused",
+        "list /proc": "refused",
+        "readlink /proc/<server>/cwd": "refused",
+        "read /proc/<server>/cmdline": "refused",
+    }
+    residual = sandbox.__doc__.split("What does not hold as strongly as the rest")[1].split("Settings")[0]
+    for named in ("stat", "O_PATH", "/proc/PID", "uname", "hidepid"):
+        assert named in residual, f"the docstring does not name {named} among what holds less strongly"
