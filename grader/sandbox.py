@@ -847,7 +847,8 @@ def _reason(detail: str) -> str:
 
 def run(argv: list[str], *, workdir: Path, limits: Limits, env: dict | None = None) -> Completed:
     """Run ``argv`` (a ``python -I .../_runner.py ...`` line) sandboxed, with ``workdir`` as its cwd and
-    only writable folder. Raises :class:`SandboxUnavailable` when the sandbox cannot be set up (or the
+    only writable folder, once one of the :func:`max_children` places of this process is free (:class:`Busy`
+    after :data:`CHILD_WAIT` s). Raises :class:`SandboxUnavailable` when the sandbox cannot be set up (or the
     teacher turned grading off); never runs anything unsandboxed. ``env``: extra variables for the child."""
     ok, why = enabled()
     if not ok:

@@ -1148,12 +1148,15 @@ def test_the_scratch_folder_gives_no_way_out(tmp_path, how):
     assert control(path, cwd=tmp_path).returncode == 0
 
 
-def test_what_the_child_leaves_in_its_folder_cannot_break_the_grader(tmp_path):
-    # events.jsonl turned into a folder: the grader must still answer with a report, not an exception
+@pytest.mark.parametrize("sandboxed", [True, False], ids=["sandboxed", "--no-sandbox"])
+def test_what_the_child_leaves_in_its_folder_cannot_break_the_grader(tmp_path, sandboxed):
+    # events.jsonl turned into a folder: the grader must still answer with a report, not an exception (in the
+    # sandbox no folder can be made at all; --no-sandbox, on a learner's own computer, can)
     top = "os.remove('events.jsonl') if os.path.exists('events.jsonl') else None\nos.mkdir('events.jsonl')"
     path, _ = hostile_file(tmp_path, "pass", top_level=top)
-    report = graded(path, "grade")
+    report = check.grade(path, sandboxed=sandboxed).to_dict()
     assert report["exit_status"] == 2 and "cannot be loaded" in report["error"]
+    assert ("PermissionError" in report["error"]) is sandboxed
 
 
 FORGE_OUTPUTS = """
