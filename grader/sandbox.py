@@ -115,8 +115,9 @@ covers both on its own. It refuses ``socket`` and ``socketpair`` outright; it le
 which the kernel then signals itself when the file becomes readable (as root, any process on the machine):
 ``fcntl`` and ``ioctl`` are allowed only with listed commands, compared on all 64 bits, so ``F_SETOWN``,
 ``F_SETOWN_EX``, ``F_SETSIG``, ``F_SETLEASE``, ``F_NOTIFY``, ``FIOSETOWN`` and ``SIOCSPGRP`` answer ``EPERM``
-(the tests lock a child down with Landlock's scoping switched off to show it). Scoping, where the kernel
-has it, is a second wall behind the first.
+(the tests lock a child down with Landlock's scoping switched off to show it, and the probe checks the
+refusals, so :func:`status` cannot say ok without them). Scoping, where the kernel has it, is a second wall
+behind the first.
 
 What does not hold as strongly as the rest
 ------------------------------------------
@@ -134,8 +135,9 @@ What does not hold as strongly as the rest
   refused), and dropping root's capabilities is x86_64 only (elsewhere, as root, the lockdown refuses).
 - Metadata outside the sandbox stays visible. Landlock governs opening, reading, writing, listing and
   executing, not looking a path up, and the child needs ``stat`` and ``readlink`` for its own imports, so it can
-  ``stat`` any path it can name (whether it exists, its size, owner and times: ``/etc/passwd``'s size, another
-  grading's folder names if it guesses them), open one with ``O_PATH`` (a descriptor that reads nothing), and
+  ``stat`` any path it can name (whether it exists, its size, owner and times: ``/etc/passwd``'s size, say;
+  other gradings' folders have random names, and listing ``/tmp`` is refused), open one with ``O_PATH`` (a
+  descriptor that reads nothing), and
   find which processes run and whose they are by ``stat("/proc/PID")``; the contents of ``/proc/PID`` (command
   line, environment, ``cwd``, open files) stay refused, as Landlock refuses ptrace-style access to processes
   outside the sandbox. ``uname`` (the kernel's version), ``sysinfo`` (uptime, load, memory) and the CPUs it may
@@ -154,6 +156,7 @@ Settings (environment of the server)
   once in this process, across all its gradings (the probe's included); more wait their turn.
 - ``GRADER_CHILD_MEMORY_MB`` (default 1024, less where ``GRADER_MAX_CHILDREN`` children of 1024 MB and the
   server would not fit in the container's memory; at least 256): a grading child's ``RLIMIT_AS``.
+- ``GRADER_GRADING_SECONDS`` is :mod:`grader.check`'s: the time all the children of one grading may take.
 
 "The CPUs it may use" and "the container's memory" are read from the process's cgroup (``cpu.max`` and
 ``memory.max``, or cgroup v1's quota and ``memory.limit_in_bytes``; :func:`container_limits`), not from
