@@ -3,7 +3,6 @@ element, with every failing kind of case and the mistake it matches."""
 
 import json
 import re
-import string
 
 import streamlit as st
 
@@ -28,15 +27,17 @@ st.markdown(
 )
 
 
-_MARKDOWN = re.compile("([" + re.escape(string.punctuation) + "])")
+_INLINE = re.compile(r"([\\`*_\[\]<>#$|~])")  # emphasis, code, links and :color[...], HTML, headings, LaTeX, tables
+_LINE_START = re.compile(r"^(\s*\d*)([-+=.)])")  # "- " or "1. " (a list), "===" under text (a heading)
 
 
 def _plain(text: str) -> str:
     """Markdown that shows ``text`` as it is: the report quotes the learner's code (an error's message, a line of
-    it), where ``**``, ``[link](...)``, ``:red[...]`` or ``$...$`` would otherwise be rendered. Every ASCII punctuation
-    mark is backslash-escaped (CommonMark lets any be), invisible characters are written as escapes, and each line
-    break stays one."""
-    return "  \n".join(_MARKDOWN.sub(r"\\\1", printable(line)) for line in text.split("\n"))
+    it), where ``**``, ``[link](...)``, ``:red[...]`` or ``$...$`` would otherwise be rendered. What can start
+    markdown is backslash-escaped (CommonMark lets any punctuation be), invisible characters are written as
+    escapes, and each line break stays one."""
+    lines = (_INLINE.sub(r"\\\1", printable(line)) for line in text.split("\n"))
+    return "  \n".join(_LINE_START.sub(r"\1\\\2", line) for line in lines)
 
 
 def _unavailable(gate) -> None:
