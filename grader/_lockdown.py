@@ -6,20 +6,27 @@ runner calls :func:`enter` after importing NumPy and before anything of the lear
 
 1. asks for ``SIGKILL`` when the grader's thread that started it goes away (``PR_SET_PDEATHSIG``), and
    stops at once if that already happened;
-2. lowers its CPU priority (nice 10: the explainer's pages come first) and sets the resource limits
-   (``RLIMIT_AS``, ``CPU``, ``FSIZE``, ``NOFILE``, ``NPROC``, ``CORE`` = 0, ``MEMLOCK`` = 0, ``MSGQUEUE`` = 0);
+2. lowers its CPU priority (nice 10: the explainer's pages come first), asks to be the first process the
+   kernel ends if the container runs out of memory (``oom_score_adj`` 1000: the server is spared), and sets the
+   resource limits (``RLIMIT_AS``, ``CPU``, ``FSIZE``, ``NOFILE``, ``NPROC``, ``CORE`` = 0, ``MEMLOCK`` = 0,
+   ``MSGQUEUE`` = 0);
 3. drops every capability if it runs as root (CI here): root without capabilities is an ordinary user
    to the kernel's permission checks, and the Landlock and seccomp layers below hold for root as well;
 4. enforces a Landlock ruleset (``landlockpy``) with ``no_new_privs``: read-only access to the standard
    library (its site-packages excepted), NumPy's package and its bundled libraries, and the runner's own
-   two files; read-write access to the scratch directory only; every TCP bind and connect refused
+   two files; read-write access to the files of the scratch directory only (no folders made or removed in
+   it); every TCP bind and connect refused
    (ABI 4+); signals and abstract unix sockets scoped to the sandbox (ABI 6+);
 5. loads a seccomp-bpf filter (libseccomp through ``pyseccomp``) that *allows* a list of system calls
    that Python and NumPy need and refuses every other with ``EPERM``: no ``execve``/``execveat``, no
    ``fork``/``vfork``, ``clone`` only with ``CLONE_THREAD`` (a thread), ``clone3`` answers ``ENOSYS``
    so that glibc falls back to ``clone``, no sockets at all, ``kill``/``tgkill``/``rt_*sigqueueinfo``
-   only to its own pid, ``prlimit64`` only to read its own limits, no ``ptrace``, ``process_vm_*``,
-   ``mount``, namespaces, ``io_uring``, ``bpf``, ``perf_event_open``, ``userfaultfd``, SysV IPC, keyrings;
+   only to its own pid, ``fcntl`` and ``ioctl`` only with the commands of :data:`FCNTL_COMMANDS` and
+   :data:`IOCTL_REQUESTS` (none of those that make another process a file's owner, which the kernel would
+   signal: on Landlock ABI < 6 this is what keeps signals in), ``prctl`` only to read
+   (:data:`PRCTL_OPTIONS`: the parent-death signal cannot be turned off), ``prlimit64`` only to read its own limits,
+   no ``ptrace``, ``process_vm_*``, ``pidfd_*``, ``mount``, namespaces, ``io_uring``, ``bpf``,
+   ``perf_event_open``, ``userfaultfd``, SysV IPC, keyrings;
 6. writes one JSON line on the status channel (``{"ok": true, "tier": ..., "facilities": {...}}``, or
    ``{"ok": false, "reason": ...}`` and exits with status 70) and closes it, so that nothing the learner's
    code writes can be taken for the sandbox's word.
@@ -40,7 +47,15 @@ import resource
 import signal
 import sys
 
-__all__ = ["CONFIG_VARIABLE", "EXIT_UNAVAILABLE", "enter", "ALLOWED_SYSCALLS"]
+__all__ = [
+    "CONFIG_VARIABLE",
+    "EXIT_UNAVAILABLE",
+    "enter",
+    "ALLOWED_SYSCALLS",
+    "FCNTL_COMMANDS",
+    "IOCTL_REQUESTS",
+    "PRCTL_OPTIONS",
+]
 
 CONFIG_VARIABLE = "GRADER_SANDBOX"
 EXIT_UNAVAILABLE = 70  # EX_SOFTWARE: the sandbox could not be set up; nothing of the learner's ran
@@ -49,13 +64,16 @@ PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 PR_GET_NO_NEW_PRIVS = 39
 CLONE_THREAD = 0x00010000
+F_SETOWN_EX, F_OWNER_PID, FIOSETOWN = 15, 1, 0x8901  # not in Python's fcntl module
 SYS_CAPSET_X86_64 = 126
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 NICE = 10
+OOM_SCORE_ADJ = 1000  # the most: under memory pressure the kernel ends a grading child before anything else
 
 #: System calls the child may make (after the lockdown; NumPy is already imported). Any other answers EPERM.
 #: The ones with conditions on their arguments are added in :func:`_seccomp` (clone, kill, tgkill,
-#: rt_sigqueueinfo, rt_tgsigqueueinfo, prlimit64); clone3 answers ENOSYS.
+#: rt_sigqueueinfo, rt_tgsigqueueinfo, prlimit64, and fcntl and ioctl with the commands below); clone3 answers
+#: ENOSYS.
 ALLOWED_SYSCALLS = (
     # files, through Landlock's rules
     "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2", "pwritev2",
@@ -65,7 +83,7 @@ ALLOWED_SYSCALLS = (
     "readlink", "readlinkat", "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat",
     "rename", "renameat", "renameat2", "ftruncate", "fsync", "fdatasync", "fallocate", "fadvise64",
     "readahead", "copy_file_range", "sendfile", "splice", "tee", "umask",
-    "fcntl", "flock", "dup", "dup2", "dup3", "pipe", "pipe2", "ioctl",
+    "flock", "dup", "dup2", "dup3", "pipe", "pipe2",
     "poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait",
     "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2",
     # memory
@@ -76,7 +94,7 @@ ALLOWED_SYSCALLS = (
     "getpriority", "nanosleep", "clock_nanosleep", "clock_gettime", "clock_getres", "gettimeofday", "time",
     "getrusage", "times", "getrlimit", "getpid", "gettid", "getppid", "getuid", "geteuid", "getgid",
     "getegid", "getgroups", "getresuid", "getresgid", "getpgrp", "uname", "sysinfo", "getrandom",
-    "getcpu", "membarrier", "capget", "arch_prctl", "prctl",
+    "getcpu", "membarrier", "capget", "arch_prctl",
     # signals to itself (kill and tgkill are checked below)
     "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending", "rt_sigtimedwait", "rt_sigsuspend",
     "sigaltstack", "restart_syscall", "alarm", "setitimer", "getitimer", "timer_create", "timer_settime",
@@ -85,6 +103,42 @@ ALLOWED_SYSCALLS = (
     # ending
     "exit", "exit_group", "wait4", "waitid",
 )  # fmt: skip
+
+
+#: The fcntl commands the child may use (its argument 1, compared as 64 bits: a command with high bits set, which
+#: the kernel would cut to 32, matches none). Left out, so EPERM: F_SETOWN (8), F_SETSIG (10), F_SETOWN_EX (15)
+#: and F_GETOWN*, which make the kernel signal a file's owner, any process of the user (as root, any process),
+#: when the file becomes readable; F_SETLEASE (1024) and F_NOTIFY (1026), which signal too; F_SETPIPE_SZ (1031).
+FCNTL_COMMANDS = {
+    "F_DUPFD": 0, "F_GETFD": 1, "F_SETFD": 2, "F_GETFL": 3, "F_SETFL": 4, "F_GETLK": 5, "F_SETLK": 6, "F_SETLKW": 7,
+    "F_OFD_GETLK": 36, "F_OFD_SETLK": 37, "F_OFD_SETLKW": 38,
+    "F_DUPFD_CLOEXEC": 1030, "F_GETPIPE_SZ": 1032, "F_ADD_SEALS": 1033, "F_GET_SEALS": 1034,
+}  # fmt: skip
+
+#: The ioctl requests the child may make (argument 1, 64 bits): what Python's ``isatty``, ``get_terminal_size``,
+#: ``set_blocking`` and ``set_inheritable`` use. Left out, among every other: FIOSETOWN and SIOCSPGRP (a socket's
+#: owner, the same signal path as F_SETOWN) and TIOCSTI (typing into a terminal).
+IOCTL_REQUESTS = {
+    "TCGETS": 0x5401, "TIOCGWINSZ": 0x5413, "FIONREAD": 0x541B, "FIONBIO": 0x5421, "FIONCLEX": 0x5450,
+    "FIOCLEX": 0x5451,
+}  # fmt: skip
+
+#: The prctl options the child may use (argument 0): reading only. Left out, among every other: PR_SET_PDEATHSIG
+#: (with 0 the child would outlive a grader that was killed), PR_SET_DUMPABLE, PR_SET_PTRACER,
+#: PR_SET_CHILD_SUBREAPER. CPython and NumPy make no prctl call once the lockdown is in place.
+PRCTL_OPTIONS = {
+    "PR_GET_DUMPABLE": 3, "PR_GET_NAME": 16, "PR_GET_SECCOMP": 21, "PR_CAPBSET_READ": 23, "PR_GET_NO_NEW_PRIVS": 39,
+}  # fmt: skip
+
+#: The calls allowed only with the arguments above and in :func:`_seccomp`.
+CONDITIONAL_SYSCALLS = (
+    "clone", "kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "prlimit64", "fcntl", "ioctl", "prctl",
+)  # fmt: skip
+
+_NO_LANDLOCK = (
+    "the kernel does not offer Landlock ({}): it needs Linux 5.13 or later with 'landlock' in its lsm= list, "
+    "and a seccomp profile that allows the landlock_* calls"
+)
 
 
 class Unavailable(Exception):
@@ -119,13 +173,24 @@ def _parent_death(libc, parent: int) -> None:
         os._exit(EXIT_UNAVAILABLE)
 
 
+def _first_to_go() -> int | None:
+    """Raise this process's ``oom_score_adj`` (any process may raise its own); None where ``/proc`` refuses.
+    Not a wall, so not a reason to refuse: the memory limits are ``RLIMIT_AS`` and the count of children."""
+    try:
+        with open("/proc/self/oom_score_adj", "w", encoding="ascii") as fh:
+            fh.write(str(OOM_SCORE_ADJ))
+    except OSError:
+        return None
+    return OOM_SCORE_ADJ
+
+
 def _rlimits(limits: dict) -> None:
     cpu = int(limits["cpu_seconds"])
     wanted = {
         resource.RLIMIT_AS: int(limits["memory_mb"]) * 1024 * 1024,
         resource.RLIMIT_CPU: (cpu, cpu + 1),  # SIGXCPU first (reported as a time-out), SIGKILL a second later
         resource.RLIMIT_FSIZE: int(limits["file_bytes"]),
-        resource.RLIMIT_NOFILE: 64,
+        resource.RLIMIT_NOFILE: int(limits["open_files"]),
         resource.RLIMIT_NPROC: int(limits["processes"]),
         resource.RLIMIT_CORE: 0,
         resource.RLIMIT_MEMLOCK: 0,
@@ -179,10 +244,9 @@ def _tools(config: dict):
     try:
         abi = landlockpy.abi_version()
     except OSError as exc:
-        raise Unavailable(
-            f"the kernel does not offer Landlock ({exc.strerror}): it needs Linux 5.13 or later with "
-            "'landlock' in its lsm= list, and a seccomp profile that allows the landlock_* calls"
-        ) from None
+        raise Unavailable(_NO_LANDLOCK.format(exc.strerror)) from None
+    if not isinstance(abi, int) or abi < 1:  # landlockpy answers 0 for ENOSYS and EOPNOTSUPP rather than raising
+        raise Unavailable(_NO_LANDLOCK.format(f"Landlock ABI {abi}")) from None
     with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
         has_seccomp = "Seccomp:" in fh.read()
     if not has_seccomp:
@@ -194,15 +258,9 @@ def _landlock(landlockpy, abi: int, config: dict) -> dict:
     from landlockpy import AccessFS, AccessNet, Scope
 
     read = AccessFS.READ_FILE | AccessFS.READ_DIR
-    write = (
-        read
-        | AccessFS.WRITE_FILE
-        | AccessFS.MAKE_REG
-        | AccessFS.MAKE_DIR
-        | AccessFS.REMOVE_FILE
-        | AccessFS.REMOVE_DIR
-        | AccessFS.TRUNCATE
-    )
+    # Files only: neither the runner nor a course function makes folders, and a chain of thousands of nested ones
+    # would outlast the grader's cleanup and escape the disk limit's count.
+    write = read | AccessFS.WRITE_FILE | AccessFS.MAKE_REG | AccessFS.REMOVE_FILE | AccessFS.TRUNCATE
     stdlib = os.path.dirname(os.__file__)
     numpy_dir = os.path.dirname(sys.modules["numpy"].__file__)
     readable = [os.path.join(stdlib, name) for name in sorted(os.listdir(stdlib))]
@@ -241,10 +299,22 @@ def _seccomp(seccomp) -> str:
         for name in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
             f.add_rule(seccomp.ALLOW, name, seccomp.Arg(0, eq, pid))
         f.add_rule(seccomp.ALLOW, "prlimit64", seccomp.Arg(0, eq, 0), seccomp.Arg(2, eq, 0))  # read only
+        # An allow-list of commands, not a deny-list: libseccomp compares all 64 bits of an argument, the kernel
+        # only the low 32 of these, so a denied command with high bits set would pass a deny-list.
+        for name, allowed, position in (
+            ("fcntl", FCNTL_COMMANDS, 1),
+            ("ioctl", IOCTL_REQUESTS, 1),
+            ("prctl", PRCTL_OPTIONS, 0),
+        ):
+            for value in allowed.values():
+                f.add_rule(seccomp.ALLOW, name, seccomp.Arg(position, eq, value))
         f.load()
     except OSError as exc:
         raise Unavailable(f"the seccomp-bpf filter could not be loaded ({exc.strerror or exc})") from None
-    return f"allow-list of {len(ALLOWED_SYSCALLS) + 7} system calls, EPERM for the rest"
+    return (
+        f"allow-list of {len(ALLOWED_SYSCALLS)} system calls and {len(CONDITIONAL_SYSCALLS)} more with conditions "
+        "on their arguments, EPERM for the rest"
+    )
 
 
 def _only_thread() -> None:
@@ -266,6 +336,7 @@ def enter(config: dict) -> dict:
     _only_thread()
     os.setpriority(os.PRIO_PROCESS, 0, NICE)
     facilities["nice"] = NICE
+    facilities["oom_score_adj"] = _first_to_go()
     _rlimits(config["limits"])
     facilities["rlimits"] = True
     facilities["capabilities_dropped"] = _drop_capabilities(libc)
@@ -312,8 +383,17 @@ def _refused(action) -> bool | str:
     return False
 
 
+def _checked(result: int) -> None:
+    """A libc call's result as Python would give it: ``OSError`` with errno when it failed."""
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
 def _probe(config: dict) -> dict:
+    import fcntl
     import socket
+    import struct
     import threading
 
     import numpy as np
@@ -338,12 +418,28 @@ def _probe(config: dict) -> dict:
             np.save(fh, np.ones(3), allow_pickle=False)
         return float(np.load(os.path.join(workdir, "probe.npy")).sum()) == 3.0
 
+    def owner(command, arg):  # make the grader the owner of a pipe, which the kernel signals when it is readable
+        r, w = os.pipe()
+        try:
+            (fcntl.ioctl if command == FIOSETOWN else fcntl.fcntl)(r, command, arg)
+        finally:
+            os.close(r)
+            os.close(w)
+
+    parent = int(config["parent"])
     checks = {
         "exec refused": _refused(lambda: os.execv("/bin/true", ["true"])),
         "fork refused": _refused(fork),
         "socket refused": _refused(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM)),
         "unix socket refused": _refused(lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)),
-        "signal to the parent refused": _refused(lambda: os.kill(int(config["parent"]), 0)),
+        "signal to the parent refused": _refused(lambda: os.kill(parent, 0)),
+        "F_SETOWN refused": _refused(lambda: owner(fcntl.F_SETOWN, parent)),
+        "F_SETOWN_EX refused": _refused(lambda: owner(F_SETOWN_EX, struct.pack("ii", F_OWNER_PID, parent))),
+        "F_SETSIG refused": _refused(lambda: owner(fcntl.F_SETSIG, signal.SIGKILL)),
+        "ioctl FIOSETOWN refused": _refused(lambda: owner(FIOSETOWN, struct.pack("i", parent))),
+        "turning the parent-death signal off refused": _refused(
+            lambda: _checked(_libc().prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0))
+        ),
         "/etc refused": _refused(lambda: open("/etc/passwd", "rb").close()),
         "reading beside the scratch folder refused": _refused(lambda: os.listdir(outside)),
         "writing beside the scratch folder refused": _refused(lambda: open(os.path.join(outside, "x"), "wb")),

@@ -22,9 +22,10 @@ Protocol (all files in WORKDIR, which the grader creates and removes)::
   "if_errors": true}`` (NumPy as 1.x behaved, emulated here by :class:`_Numpy1`; run only if a case raised).
   After loading it appends ``{"event": "start", "case": k, "pass": p}`` before case ``k`` and ``{"event":
   "done", "case": k, "pass": p, "status": "ok" | "error" | "bad_output", ...}`` after it, and saves the outputs
-  of case ``k`` as ``out_<p>_<k>_<j>.npy`` with ``allow_pickle=False``. The grader reads them back without
-  believing them (a header must match its file's size; nothing is unpickled) and keeps only events of the form
-  written here: the learner's code shares the folder and may write there too.
+  of case ``k`` as ``out_<p>_<k>_<j>.npy`` with ``allow_pickle=False``. Every string in an event is cut to
+  :data:`TEXT_CHARS` JSON characters. The grader reads them back without believing them (a header must match its
+  file's size; nothing is unpickled; at most 256 kB of events, lines over 8 kB skipped) and keeps only events of
+  the form written here: the learner's code shares the folder and may write there too.
 
 Everything a pass needs is in this file, the standard library, NumPy and WORKDIR: the sandbox lets the child
 read nothing else.
@@ -54,6 +55,7 @@ __all__ = [
     "ALL_FUNCTIONS",
     "OUTPUT_NAMES",
     "NUMPY1_ALIASES",
+    "TEXT_CHARS",
     "BadOutput",
     "split_result",
     "error_text",
@@ -82,6 +84,9 @@ CS231N_FUNCTIONS = (
 )
 
 ALL_FUNCTIONS = COURSE_FUNCTIONS + CS231N_FUNCTIONS
+
+#: The longest string (an error, the line it came from) the runner writes in an event, in JSON characters.
+TEXT_CHARS = 1000
 
 #: What each function returns that is compared (the caches of the forward passes are not).
 OUTPUT_NAMES = {
@@ -274,6 +279,16 @@ def _describe(exc: BaseException, solution: str) -> dict:
     return {"error": error, "where": where}
 
 
+def _short(text: str) -> str:
+    """``text`` cut so that its JSON form takes at most :data:`TEXT_CHARS` characters: the grader skips longer lines."""
+    if len(json.dumps(text)) <= TEXT_CHARS:
+        return text
+    text = text[:TEXT_CHARS]
+    while len(json.dumps(text + " ...")) > TEXT_CHARS:
+        text = text[: len(text) * 3 // 4]
+    return text + " ..."
+
+
 class _Events:
     def __init__(self, workdir: str):
         self._path = os.path.join(workdir, "events.jsonl")
@@ -282,6 +297,7 @@ class _Events:
     def __call__(self, **event) -> None:
         if event.get("status") in ("error", "bad_output"):
             self.errors += 1
+        event = {k: _short(v) if isinstance(v, str) else v for k, v in event.items()}
         with open(self._path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(event) + "\n")
 

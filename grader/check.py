@@ -30,14 +30,19 @@ without rotating it, has exactly the right means. This grader compares every ent
   "right under NumPy 1.x, breaks under NumPy 2 because ...", and a real bug behind the NumPy 2 error is still
   found.
 - The learner's code runs only in child processes (:mod:`grader._runner`, started with ``python -I``), one per
-  function, each in the sandbox of :mod:`grader.sandbox` (Landlock, seccomp-bpf, resource limits): the child can
-  read Python's standard library, NumPy, the runner's own files and its scratch folder, into which
-  :func:`grade_source` copies the definitions it runs, and write only there. Each child has a wall-clock time
-  limit (``--timeout``, default 10 s, for loading the file and running every case of that function),
-  ``RLIMIT_AS`` (``--memory``, default 1024 MB) and ``RLIMIT_CPU``; a child that runs out of time is killed, and
-  the verdict says "timed out". Inputs go to the child as ``.npz`` and JSON (the reference helpers' source
-  travels inside the JSON); outputs come back as ``.npy`` read with ``allow_pickle=False``, each header checked
-  against the file's size before anything is allocated: nothing from the child is unpickled or believed.
+  function, each in the sandbox of :mod:`grader.sandbox` (Landlock, seccomp-bpf, resource limits): the child can read
+  Python's standard library, NumPy, the runner's own files and its scratch folder, into which :func:`grade_source`
+  copies the definitions it runs, and write only there. Each child has a wall-clock time limit (``--timeout``, default
+  10 s, for loading the file and running every case of that function), ``RLIMIT_AS`` (``--memory``, default 1024 MB,
+  less in a container whose memory would not hold it: :func:`grader.sandbox.child_memory_mb`) and ``RLIMIT_CPU``; a
+  child that runs out of time is killed, and the verdict says "timed out". All the children of one grading share
+  :func:`grading_seconds` (3 times ``--timeout``, or ``GRADER_GRADING_SECONDS``): a function whose turn comes once it
+  is spent is "not run". At most :func:`grader.sandbox.max_children` children run at once in the process, across all
+  its gradings. Inputs go to the child as ``.npz`` and JSON (the reference helpers' source travels inside the JSON);
+  outputs come back as ``.npy`` read with ``allow_pickle=False``, each header checked against the file's size before
+  anything is allocated, and progress as JSON lines, of which at most 256 kB are read, no line over 8 kB is parsed and
+  only the runner's own form is kept: nothing from the child is unpickled or believed, and whatever a child leaves,
+  one function's failure to be judged is that function's "crashed".
 - Where the sandbox cannot be set up, or the teacher turned grading off (``GRADER_ENABLED=0``), nothing runs:
   :func:`grade_source` raises :class:`grader.sandbox.SandboxUnavailable` and the command line exits with status 2
   and the reason (``--no-sandbox`` is for a learner's own file on their own computer only). A grading holds one
@@ -61,7 +66,7 @@ import re
 import signal
 import stat
 import sys
-import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -71,7 +76,16 @@ from pathlib import Path
 import numpy as np
 
 from . import mistakes, sandbox
-from ._runner import ALL_FUNCTIONS, COURSE_FUNCTIONS, CS231N_FUNCTIONS, NUMPY1_ALIASES, OUTPUT_NAMES, encode
+from ._runner import (
+    ALL_FUNCTIONS,
+    COURSE_FUNCTIONS,
+    CS231N_FUNCTIONS,
+    NUMPY1_ALIASES,
+    OUTPUT_NAMES,
+    TEXT_CHARS,
+    encode,
+)
+from .report import printable
 from .source import MAX_BYTES, Prepared, SourceError, prepare
 
 __all__ = [
@@ -89,13 +103,19 @@ __all__ = [
     "Report",
     "grade",
     "grade_source",
+    "grading_seconds",
     "format_report",
     "main",
 ]
 
 DEFAULT_TIMEOUT = 10.0
-DEFAULT_MEMORY_MB = 1024
-MIN_MEMORY_MB = 256  # Python and NumPy need this much address space before the learner's code runs
+DEFAULT_MEMORY_MB = sandbox.DEFAULT_CHILD_MEMORY_MB  # less in a small container: see sandbox.child_memory_mb
+MIN_MEMORY_MB = sandbox.MIN_CHILD_MEMORY_MB  # Python and NumPy need this much address space before the learner's code
+#: All the children of one grading together get this many times the per-function time limit, unless
+#: ``GRADER_GRADING_SECONDS`` says otherwise: a file that sleeps as it loads cannot hold a grading place for the
+#: number of its functions times that limit.
+BUDGET_FACTOR = 3
+MIN_CHILD_SECONDS = 0.5  # a child that would get less of the budget is not started
 RUNNER = Path(__file__).with_name("_runner.py")
 SCHEMA_VERSION = 2
 _BAD_OUTPUT = "bad output: "
@@ -530,6 +550,48 @@ class _Child:
     returncode: int | None
     stderr_tail: str
     seconds: float
+    wall: float = 0.0  # the seconds it was given: the per-function limit, or what was left of the grading's budget
+    budget_seconds: float | None = None  # the grading's whole budget
+    not_started: bool = False  # the grading's budget was spent before its turn
+
+
+class _Budget:
+    """The time all the children of one grading may run together: each takes at most the per-function limit from
+    it and gives back what it did not use (so children running side by side never overdraw it)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._left = seconds
+        self._lock = threading.Lock()
+
+    def take(self, wanted: float) -> float:
+        with self._lock:
+            given = max(0.0, min(wanted, self._left))
+            self._left -= given
+            return given
+
+    def give_back(self, seconds: float) -> None:
+        with self._lock:
+            self._left += max(0.0, seconds)
+
+
+def grading_seconds(timeout: float) -> float:
+    """The budget of one grading: ``GRADER_GRADING_SECONDS``, default :data:`BUDGET_FACTOR` times ``timeout``."""
+    try:
+        value = float(os.environ.get("GRADER_GRADING_SECONDS", ""))
+    except ValueError:
+        value = 0.0
+    return value if math.isfinite(value) and value > 0 else BUDGET_FACTOR * timeout
+
+
+def _timed_out(child: _Child, timeout: float) -> str:
+    """``"timed out after 10 s"``, saying so when the time was what was left of the grading's budget."""
+    if child.budget_seconds is not None and child.wall < timeout - 1e-6:
+        return (
+            f"timed out after {child.wall:.2g} s, what was left of this grading's {child.budget_seconds:g} s "
+            "(all the file's functions together, loading included)"
+        )
+    return f"timed out after {timeout:g} s"
 
 
 def _child_env() -> dict:
@@ -563,36 +625,78 @@ def _spawn(
     memory_mb: int,
     function: str = "",
     sandboxed: bool = True,
+    budget: _Budget | None = None,
 ) -> _Child:
     """Run the runner on ``solution``, staged in ``workdir`` by :func:`grade_source`, in the sandbox
     (:func:`grader.sandbox.run`; :class:`grader.sandbox.SandboxUnavailable` if it cannot be set up). Only
-    ``sandboxed=False``, the command line's ``--no-sandbox``, runs it with rlimits alone."""
-    cpu_seconds = int(math.ceil(timeout)) + 1  # backstop: the wall-clock limit below normally ends it first
+    ``sandboxed=False``, the command line's ``--no-sandbox``, runs it with rlimits alone. With a ``budget``, the
+    child gets at most what is left of it, and is not started when that is under :data:`MIN_CHILD_SECONDS`."""
     if Path(solution).resolve().parent.parent != Path(workdir).resolve():
         raise ValueError(f"{solution} is not staged in {workdir}/solution/: the sandboxed child could not read it")
+    wall = budget.take(timeout) if budget is not None else timeout
+    if wall < MIN_CHILD_SECONDS:
+        if budget is not None:
+            budget.give_back(wall)
+        return _Child([], False, None, "", 0.0, wall, budget and budget.seconds, not_started=True)
+    cpu_seconds = int(math.ceil(wall)) + 1  # backstop: the wall-clock limit below normally ends it first
     cmd = [sys.executable, "-I", str(RUNNER), mode, str(solution), str(workdir), str(memory_mb), str(cpu_seconds)]
     if function:
         cmd.append(function)
-    limits = sandbox.Limits(wall_seconds=timeout, cpu_seconds=cpu_seconds, memory_mb=memory_mb)
+    limits = sandbox.Limits(wall_seconds=wall, cpu_seconds=cpu_seconds, memory_mb=memory_mb)
     launch = sandbox.run if sandboxed else sandbox.run_unsandboxed
-    done = launch(cmd, workdir=workdir, limits=limits, env=_child_env())
-    events = []
-    for line in _read_child_file(workdir / "events.jsonl", limits.file_bytes).splitlines():
-        try:
-            event = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):  # a line cut short by the kill, or absurdly nested
-            break
-        if _well_formed(event):  # the learner's code can write in this file too: take only what the runner writes
-            events.append(event)
+    done = None
+    try:
+        done = launch(cmd, workdir=workdir, limits=limits, env=_child_env())
+    finally:
+        if budget is not None:
+            budget.give_back(wall - (done.seconds if done is not None else 0.0))
+    events = _read_events(workdir / "events.jsonl")
     stderr, returncode = done.stderr_tail[-2000:].strip(), done.returncode
     if done.killed_by in ("output limit", "disk limit"):  # killed by the sandbox: say why, as a signal would
         what = f"{limits.output_bytes // 1024} kB of output" if done.killed_by == "output limit" else "its disk space"
         stderr += f"\nthe sandbox stopped it: it used more than {what}"
         returncode = -signal.SIGKILL
-    return _Child(events, done.timed_out, returncode, stderr.strip(), done.seconds)
+    return _Child(events, done.timed_out, returncode, stderr.strip(), done.seconds, wall, budget and budget.seconds)
 
 
+#: How much of a child's ``events.jsonl`` is read, and the longest line parsed: the runner writes a few kB per
+#: function and cuts every string to :data:`grader._runner.TEXT_CHARS`; the learner's code can write there too.
+EVENTS_BYTES = 256 * 1024
+EVENT_LINE_CHARS = 8 * 1024
 _STATUSES = ("ok", "error", "bad_output")
+
+
+def _read_events(path: Path) -> list[dict]:
+    """The events of the runner in ``path``, read without believing them: at most :data:`EVENTS_BYTES`, lines
+    longer than :data:`EVENT_LINE_CHARS` skipped before they are parsed (a line of millions of ``[]`` would take
+    the server's memory and hold the GIL for seconds), any line that does not parse skipped (a line cut short by
+    the kill, an int past Python's 4300 digits, absurd nesting), and only events of the form the runner writes
+    kept (:func:`_well_formed`), their strings cut to the runner's length. Lines forged by the learner's code can
+    change nothing but that learner's own verdict."""
+    events = []
+    for line in _read_child_file(path, EVENTS_BYTES).splitlines():
+        if len(line) > EVENT_LINE_CHARS:
+            continue
+        try:
+            event = json.loads(line)
+        except Exception:  # noqa: BLE001 - JSONDecodeError, ValueError, RecursionError, MemoryError: all junk
+            continue
+        if _well_formed(event):
+            events.append(_clipped(event))
+    return events
+
+
+def _clipped(event: dict) -> dict:
+    """``event`` with every string cut to :data:`grader._runner.TEXT_CHARS` characters and lists to 64 items."""
+
+    def clip(value):
+        if isinstance(value, str):
+            return value if len(value) <= TEXT_CHARS else value[:TEXT_CHARS] + " ..."
+        if isinstance(value, list):
+            return [clip(v) for v in value[:64]]
+        return value
+
+    return {k: clip(v) for k, v in event.items()}
 
 
 def _is_int(value) -> bool:
@@ -874,10 +978,12 @@ def _load_npy(path: Path, max_bytes: int) -> np.ndarray:
             raise ValueError(f"its format version {version} is not what np.save writes for numbers")
         read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, fortran_order, dtype = read_header(buffer)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
+    except Exception as exc:  # noqa: BLE001 - ValueError, SyntaxError, tokenize.TokenError, MemoryError, ...: all junk
         raise ValueError(f"its header cannot be read ({type(exc).__name__})") from None
     if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
         raise ValueError(f"it holds {dtype}, not numbers")
+    if any(n < 0 for n in shape):
+        raise ValueError(f"its header claims the shape {shape}, with a negative dimension")
     claimed = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     if claimed != len(data) - buffer.tell():
         raise ValueError(f"its header claims {claimed:,} bytes of data, the file holds {len(data) - buffer.tell():,}")
@@ -934,7 +1040,7 @@ def _judge(function: str, battery, run: _Run, child: _Child, timeout: float, pre
             running = bool(run.started) and run.started[-1] == k  # the case the child was in when it stopped
             status = ("timed out" if child.timed_out else "crashed") if running else "not run"
             if status != "not run":
-                message = f"timed out after {timeout:g} s" if child.timed_out else _died(child)
+                message = _timed_out(child, timeout) if child.timed_out else _died(child)
                 failures.append((k, Failure(c.name, c.label, status, message, kinds=list(c.kinds))))
             statuses.append(CaseResult(c.name, status, list(c.kinds)))
             continue
@@ -1027,6 +1133,7 @@ def _grade_function(
     *,
     prepared: Prepared | None = None,
     sandboxed: bool = True,
+    budget: _Budget | None = None,
 ) -> FunctionResult:
     """Run ``function`` in one child: with the learner's helpers, with the reference helpers (for a function
     that calls course helpers), and, if something raised, as under NumPy 1.x; judge it on the first two for
@@ -1045,7 +1152,9 @@ def _grade_function(
     (workdir / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
     np.savez(workdir / "inputs.npz", **arrays)
 
-    child = _spawn("run", solution, workdir, timeout, memory_mb, function, sandboxed)
+    child = _spawn("run", solution, workdir, timeout, memory_mb, function, sandboxed, budget)
+    if child.not_started:
+        return _not_started(function, battery, child.budget_seconds)
     runs = {p["name"]: _read_run(p["name"], k, child, workdir, function, battery) for k, p in enumerate(passes)}
     load_error = next((e for e in child.events if e.get("event") == "load_error"), None)
     own = runs["own"]
@@ -1094,9 +1203,7 @@ def _grade_function(
         ]
     if not result.failures and len(own.done) < len(battery):
         if child.timed_out:
-            result.failures = [
-                Failure(None, None, "timed out", f"timed out after {timeout:g} s while loading the file")
-            ]
+            result.failures = [Failure(None, None, "timed out", f"{_timed_out(child, timeout)} while loading the file")]
         else:
             result.failures = [Failure(None, None, "crashed", _died(child))]
     if result.failures:
@@ -1177,6 +1284,28 @@ def _settle_helpers(results: list[FunctionResult], defines: list[str], prepared:
 # --- grading a file --------------------------------------------------------------------------------------
 
 
+def _not_started(function: str, battery, budget_seconds: float) -> FunctionResult:
+    """The verdict of a function whose child had no time left in the grading's budget."""
+    message = (
+        f"this grading's {budget_seconds:g} s (all the file's functions together, loading included) were used up "
+        "before its turn; make the file quicker to load and the other functions quicker"
+    )
+    failure = Failure(None, None, "timed out", message)
+    cases = [CaseResult(c.name, "not run", list(c.kinds)) for c in battery]
+    layout = "cs231n" if function in CS231N_FUNCTIONS else "course"
+    return FunctionResult(function, False, cases, failure, failures=[failure], layout=layout)
+
+
+def _crashed(function: str, exc: Exception) -> FunctionResult:
+    """The verdict of a function whose child left something the grader could not judge."""
+    error = f"{type(exc).__name__}: {exc}"[:TEXT_CHARS]
+    failure = Failure(
+        None, None, "crashed", f"the grader could not read back what the process running it left ({error})"
+    )
+    layout = "cs231n" if function in CS231N_FUNCTIONS else "course"
+    return FunctionResult(function, False, [], failure, failures=[failure], layout=layout)
+
+
 def _not_parsing(function: str, message: str) -> FunctionResult:
     failure = Failure(None, None, "not parsing", f"does not parse: {message}", error=message)
     layout = "cs231n" if function in CS231N_FUNCTIONS else "course"
@@ -1187,12 +1316,13 @@ def grade(
     path,
     *,
     timeout: float = DEFAULT_TIMEOUT,
-    memory_mb: int = DEFAULT_MEMORY_MB,
+    memory_mb: int | None = None,
     progress: Callable | None = None,
     sandboxed: bool = True,
 ) -> Report:
     """Check every graded function that the file at ``path`` (``.py`` or ``.ipynb``) defines: reads its bytes and
     calls :func:`grade_source` (see there, and the module docstring). ``sandboxed=False`` is ``--no-sandbox``."""
+    memory_mb = memory_mb or sandbox.child_memory_mb()
     report = Report(os.fspath(path), False, None, [], timeout, memory_mb)
     if not os.path.isfile(path):  # not a folder, and not a FIFO that would block the read
         report.error = f"no such file: {path}"
@@ -1221,12 +1351,16 @@ def grade_source(
     name: str,
     *,
     timeout: float = DEFAULT_TIMEOUT,
-    memory_mb: int = DEFAULT_MEMORY_MB,
+    memory_mb: int | None = None,
     progress: Callable | None = None,
     sandboxed: bool = True,
 ) -> Report:
     """Grade an upload, pasted code or a file's bytes: ``data`` is the file's bytes, ``name`` its name (``.ipynb``
     is read as a notebook). ``progress(function, result_or_None)`` is called as each function starts and ends.
+
+    Each child gets ``timeout`` seconds, and all of them together :func:`grading_seconds`; ``memory_mb`` of address
+    space each (default :func:`grader.sandbox.child_memory_mb`: what fits in the container). At most
+    :func:`grader.sandbox.max_children` children run at once in this process, across all its gradings.
 
     The definitions :func:`grader.source.prepare` keeps are written to ``<scratch>/solution.py`` and staged (copied)
     into each child's own folder, where the sandboxed child reads them. Holds one of the server's grading slots
@@ -1240,6 +1374,8 @@ def grade_source(
         on, why = sandbox.enabled()
         if not on:
             raise sandbox.SandboxUnavailable(why)
+    memory_mb = memory_mb or sandbox.child_memory_mb()
+    budget = _Budget(grading_seconds(timeout))
     report = Report(name, False, None, [], timeout, memory_mb)
     try:
         prepared = prepare(data, name)
@@ -1247,21 +1383,20 @@ def grade_source(
         report.error = f"the file cannot be read: {exc}"
         return report
     report.kind, report.cells, report.skipped = prepared.kind, prepared.cells, prepared.skipped
-    with sandbox.slot(), tempfile.TemporaryDirectory(prefix="grader-") as tmp:
-        root = Path(tmp)
+    with sandbox.slot(), sandbox.scratch(prefix="grader-") as root:
         solution = root / "solution.py"  # the definitions of the learner's code; no child can read it here
         solution.write_text(prepared.source, encoding="utf-8")
         probe_dir = root / "probe"
-        probe = _spawn("probe", _stage(solution, probe_dir), probe_dir, timeout, memory_mb, "", sandboxed)
+        probe = _spawn("probe", _stage(solution, probe_dir), probe_dir, timeout, memory_mb, "", sandboxed, budget)
         loaded = next((e for e in probe.events if e.get("event") in ("loaded", "load_error")), None)
-        if loaded is None:
-            why = f"timed out after {timeout:g} s running its definitions" if probe.timed_out else _died(probe)
-            report.error = f"the file cannot be loaded: {why}"
+        if loaded is None:  # the learner's text (here the end of what it printed) is escaped: see grader.report
+            why = f"{_timed_out(probe, timeout)} running its definitions" if probe.timed_out else _died(probe)
+            report.error = f"the file cannot be loaded: {printable(why)}"
             return report
         if loaded["event"] == "load_error":
-            report.error = f"the file cannot be loaded: {loaded['error']}"
+            report.error = f"the file cannot be loaded: {printable(loaded['error'])}"
             if loaded.get("where"):
-                report.error += f" ({prepared.relocate(loaded['where'])})"
+                report.error += f" ({printable(prepared.relocate(loaded['where']))})"
             hint = _hint(loaded["error"])
             if hint:
                 report.error += f"\n  hint: {hint}"
@@ -1287,20 +1422,26 @@ def grade_source(
         def one(function):
             if progress:
                 progress(function, None)
-            result = _grade_function(
-                function,
-                staged[function],
-                root / function,
-                timeout,
-                memory_mb,
-                prepared=prepared,
-                sandboxed=sandboxed,
-            )
+            try:
+                result = _grade_function(
+                    function,
+                    staged[function],
+                    root / function,
+                    timeout,
+                    memory_mb,
+                    prepared=prepared,
+                    sandboxed=sandboxed,
+                    budget=budget,
+                )
+            except (sandbox.SandboxUnavailable, sandbox.Busy):
+                raise  # nothing ran, or nothing may: the whole grading says so
+            except Exception as exc:  # noqa: BLE001 - what one child left must not sink the other functions' verdicts
+                result = _crashed(function, exc)
             if progress:
                 progress(function, result)
             return result
 
-        workers = min(len(defines), max(2, os.cpu_count() or 2)) or 1
+        workers = max(1, min(len(defines), sandbox.max_children()))  # the server-wide cap decides in the end
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(one, defines))
         results += [_not_parsing(f, prepared.broken[f]) for f in broken]
@@ -1340,9 +1481,10 @@ def main(argv: list[str] | None = None, prog: str = "python -m grader") -> int:
     parser.add_argument(
         "--memory",
         type=int,
-        default=DEFAULT_MEMORY_MB,
+        default=None,
         metavar="MB",
-        help=f"address-space limit of each child process (default {DEFAULT_MEMORY_MB})",
+        help=f"address-space limit of each child process (default {DEFAULT_MEMORY_MB}, less in a container whose "
+        "memory limit would not hold it: GRADER_CHILD_MEMORY_MB)",
     )
     parser.add_argument(
         "--no-sandbox",
@@ -1353,7 +1495,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m grader") -> int:
     args = parser.parse_args(argv)
     if not args.timeout > 0:
         parser.error("--timeout must be a positive number of seconds")
-    if args.memory < MIN_MEMORY_MB:
+    if args.memory is not None and args.memory < MIN_MEMORY_MB:
         parser.error(f"--memory must be at least {MIN_MEMORY_MB} MB (Python and NumPy need that much)")
     if args.no_sandbox:
         print(
@@ -1364,7 +1506,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m grader") -> int:
         report = grade(args.solution, timeout=args.timeout, memory_mb=args.memory, sandboxed=not args.no_sandbox)
     except (sandbox.SandboxUnavailable, sandbox.Busy) as exc:
         reason = getattr(exc, "reason", None) or str(exc)
-        report = Report(args.solution, False, reason, [], args.timeout, args.memory)
+        report = Report(args.solution, False, reason, [], args.timeout, args.memory or sandbox.child_memory_mb())
     print(json.dumps(report.to_dict(), indent=2, allow_nan=False) if args.json else format_report(report))
     return report.exit_status
 

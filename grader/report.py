@@ -3,6 +3,11 @@
 :func:`function_text` gives, for one graded function, the headline and the sentences under it (each a plain
 string, so the page can render them as markdown items and the command line as indented lines);
 :func:`report_text` is the command line's whole report.
+
+Much of it quotes the learner's code (an error's message, the line it came from, what the code printed), which can
+hold anything: :func:`report_text` writes every character a terminal would not show as itself as an escape
+(:func:`printable`), so that ``raise ValueError("\\r\\x1b[2K...PASS")`` cannot rewrite the lines above it; the
+page shows the same text as text, never as markdown.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ._runner import OUTPUT_NAMES
 
-__all__ = ["FunctionText", "function_text", "file_notes", "report_text"]
+__all__ = ["FunctionText", "function_text", "file_notes", "report_text", "printable"]
 
 
 @dataclass
@@ -28,6 +33,15 @@ class FunctionText:
     kinds: str | None = None
     mistakes: list[tuple[str, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def printable(text: str) -> str:
+    """``text`` with each character that is not shown as itself (control characters such as ESC, CR, newline and
+    tab, and invisible ones such as the right-to-left override) written as its escape: ``\\x1b``, ``\\r``,
+    ``\\n``, ``\\u202e``. Letters of every script stay as they are."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def _join(items: list[str]) -> str:
@@ -96,9 +110,9 @@ def file_notes(report) -> list[str]:
 def report_text(report) -> str:
     """The command line's report: one line per function, then the details of each failure."""
     lines = [f"grader {report.file}"]
-    if report.error:
-        lines.append(f"ERROR {report.error}")
-        return "\n".join(lines)
+    if report.error:  # its one line break is the grader's, before a hint (the learner's text in it is escaped)
+        lines.extend(f"ERROR {report.error}".split("\n"))
+        return "\n".join(printable(line) for line in lines)
     wrap = textwrap.TextWrapper(width=110, initial_indent="    ", subsequent_indent="      ")
     for note in file_notes(report):
         lines.extend(textwrap.wrap(note, width=110, initial_indent="# ", subsequent_indent="#   "))
@@ -125,4 +139,4 @@ def report_text(report) -> str:
     total = len(report.functions)
     lines.append(f"{total - failed} of {total} functions pass" + (f", {failed} fail." if failed else "."))
     lines.append(f"graded in {report.seconds:.1f} s")
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)

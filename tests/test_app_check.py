@@ -4,6 +4,7 @@ off; with every grading place taken it shows the queue and runs nothing."""
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import urllib.parse
@@ -230,3 +231,48 @@ def _open_and_paste(code: str):
     at = open_app("check")
     at.text_area(key="check_code").set_value(code)
     return at
+
+
+def test_pressing_check_again_while_a_check_runs_starts_no_second_one(monkeypatch):
+    # A press while the page waits for a grading reruns the page, and the first grading's thread goes on holding
+    # its place: pressed again and again, one visitor's gradings took every place. One at a time per visitor.
+    real, calls, release = check.grade_source, [], threading.Event()
+
+    def slow(data, name, **kwargs):
+        calls.append(name)
+        release.wait(30)
+        return real(data, name, **kwargs)
+
+    monkeypatch.setattr(check, "grade_source", slow)
+    at = _open_and_paste((SOLUTIONS / "correct_rot180.py").read_text())
+    with pytest.raises(RuntimeError, match="timed out"):
+        at.button(key="check_run").click().run(timeout=2)  # the visitor presses again before it is done
+    at.text_area(key="check_code").set_value((SOLUTIONS / "correct_loops.py").read_text())
+    threading.Timer(1.0, release.set).start()
+    at.button(key="check_run").click().run(timeout=60)
+    assert_clean(at)
+    assert calls == ["pasted code.py"], "a second grading was started while the first ran"
+    assert any("still running" in m for m in messages(at, "info")), messages(at, "info")
+    assert "**2 of 2 functions pass**" in texts(at)  # the first one's report, when it is done
+    at.button(key="check_run").click().run(timeout=60)  # once it is done, a new press grades what is there now
+    assert calls == ["pasted code.py"] * 2 and "**8 of 8 functions pass**" in texts(at)
+
+
+MARKDOWN = "**all** [right](https://example.org/claim) :rainbow[PASS] $x$ <b>"
+
+
+@pytest.mark.parametrize("when", ["running", "loading"])
+def test_the_learner_s_text_is_shown_as_text_not_markdown(when):
+    code = (SOLUTIONS / "correct_rot180.py").read_text()
+    if when == "running":
+        code = code.replace(
+            "def zero_pad(X, pad):\n", f"def zero_pad(X, pad):\n    raise ValueError({MARKDOWN!r})\n", 1
+        )
+    else:
+        code += f"\n\nclass _WhenLoaded:\n    raise ValueError({MARKDOWN!r})\n"
+    at = _paste(open_app("check"), code)
+    assert_clean(at)
+    shown = [m.value for m in at.markdown] + messages(at, "error") + [c.value for c in at.caption]
+    rendered = [s for s in shown if re.search(r"(?<!\\)\]\(https://|:rainbow\[PASS|\*\*all", s)]
+    assert not rendered, rendered
+    assert any(r"\*\*all\*\* \[right\](https://" in s for s in shown), shown  # there, escaped, to read as typed

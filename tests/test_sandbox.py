@@ -11,8 +11,11 @@ subprocess, where it must succeed: so a test proves containment, not a broken ho
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,6 +25,7 @@ import textwrap
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import jsonschema
@@ -152,6 +156,20 @@ def test_this_machine_offers_the_lockdown_tier():
     assert "Landlock" in st.tier and "seccomp" in st.tier
     assert st.facilities["no_new_privs"] is True and st.facilities["landlock"].startswith("ABI ")
     assert all(st.facilities[k] is True for k in ("exec refused", "fork refused", "socket refused"))
+    # signals without kill(): the probe proves seccomp refuses them itself, whatever Landlock's ABI
+    assert all(st.facilities[k] is True for k in ("F_SETOWN refused", "F_SETOWN_EX refused", "ioctl FIOSETOWN refused"))
+    assert st.facilities["turning the parent-death signal off refused"] is True
+
+
+def test_a_kernel_without_landlock_is_named_as_such(monkeypatch):
+    # landlockpy.abi_version() answers 0, not an error, when the kernel has no Landlock (ENOSYS, EOPNOTSUPP)
+    import landlockpy
+
+    from grader import _lockdown
+
+    monkeypatch.setattr(landlockpy, "abi_version", lambda: 0)
+    with pytest.raises(_lockdown.Unavailable, match="the kernel does not offer Landlock .*Linux 5.13"):
+        _lockdown._tools({})
 
 
 @pytest.mark.parametrize("via", VIAS)
@@ -197,6 +215,131 @@ def test_signalling_the_grader_s_process_group_or_every_process_is_refused(tmp_p
     assert control(path, cwd=tmp_path).returncode == 0
 
 
+# Signals without kill(): a file's owner (F_SETOWN, F_SETOWN_EX, ioctl FIOSETOWN/SIOCSPGRP) is signalled by the
+# kernel itself when the file becomes readable, with the signal F_SETSIG chose; as root, to any process. Landlock's
+# signal scoping (ABI 6, Linux 6.12) stops the delivery, so on this kernel only the seccomp filter is left to show
+# that it holds on its own: the lower ABI is simulated by a child that locks itself down with no Landlock scope.
+
+SIGIO_ATTACK = """
+r, w = os.pipe()
+import fcntl
+fcntl.fcntl(r, fcntl.F_SETOWN, {target})
+fcntl.fcntl(r, fcntl.F_SETSIG, signal.SIGKILL)
+fcntl.fcntl(r, fcntl.F_SETFL, os.O_ASYNC | os.O_NONBLOCK)
+os.write(w, b"x")
+"""
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_making_the_grader_a_file_s_owner_is_refused(tmp_path, via):
+    path, _ = hostile_file(tmp_path, SIGIO_ATTACK, target="os.getppid()")
+    assert zero_pad_failure(graded(path, via))["error"].startswith("PermissionError")  # graded(): the CLI survived
+
+
+def test_control_the_file_owner_signal_kills_a_process_without_the_sandbox(tmp_path, sleeper):
+    path, _ = hostile_file(tmp_path, SIGIO_ATTACK, target=sleeper.pid)
+    assert control(path, cwd=tmp_path).returncode == 0
+    assert sleeper.wait(5) == -signal.SIGKILL
+
+
+@pytest.fixture
+def sleeper():
+    """A process of this user that the sandboxed code must not be able to signal."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+LOWER_ABI_CHILD = textwrap.dedent(
+    """\
+    import ctypes, errno, fcntl, importlib.util, json, os, signal, struct, sys
+    import numpy  # imported before the lockdown, as the runner does
+    import landlockpy
+
+    class WithoutScopes(landlockpy.Ruleset):  # what best effort gives on Landlock ABI 4 and 5 (Linux 6.7-6.11)
+        def __init__(self, **kwargs):
+            super().__init__(**{**kwargs, "scoped": landlockpy.Scope.NONE})
+
+    landlockpy.Ruleset = WithoutScopes
+    lockdown_path, workdir, target, limits = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
+    spec = importlib.util.spec_from_file_location("lockdown", lockdown_path)
+    lockdown = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lockdown)
+    _, status_w = os.pipe()
+    config = {"workdir": workdir, "parent": os.getppid(), "status_fd": status_w, "limits": limits}
+    facilities = lockdown.enter(config)["facilities"]
+    assert facilities["landlock_scopes"] is False, facilities  # the simulation holds: no signal scoping
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    os.chdir(workdir)
+
+    def owned_pipe(set_owner):
+        r, w = os.pipe()
+        set_owner(r)
+        fcntl.fcntl(r, fcntl.F_SETSIG, signal.SIGKILL)
+        fcntl.fcntl(r, fcntl.F_SETFL, os.O_ASYNC | os.O_NONBLOCK)
+        os.write(w, b"x")
+
+    def raw_fcntl(cmd):  # the command with bits above 32 set: the kernel reads only the low 32
+        def set_owner(fd):
+            if libc.syscall(72, fd, ctypes.c_long(cmd), ctypes.c_long(target)) < 0:  # SYS_fcntl on x86_64
+                raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+        return set_owner
+
+    open("lease.txt", "w").close()
+    lease = open("lease.txt", "rb")  # a read lease needs no writer, so only seccomp can refuse it
+    attempts = {
+        "kill": lambda: os.kill(target, signal.SIGKILL),
+        "F_SETOWN": lambda: owned_pipe(lambda fd: fcntl.fcntl(fd, fcntl.F_SETOWN, target)),
+        "F_SETOWN, high bits set": lambda: owned_pipe(raw_fcntl((1 << 32) | fcntl.F_SETOWN)),
+        "F_SETOWN_EX": lambda: owned_pipe(lambda fd: fcntl.fcntl(fd, 15, struct.pack("ii", 1, target))),
+        "F_SETSIG": lambda: fcntl.fcntl(os.pipe()[0], fcntl.F_SETSIG, signal.SIGKILL),
+        "ioctl FIOSETOWN": lambda: owned_pipe(lambda fd: fcntl.ioctl(fd, 0x8901, struct.pack("i", target))),
+        "ioctl SIOCSPGRP": lambda: owned_pipe(lambda fd: fcntl.ioctl(fd, 0x8902, struct.pack("i", target))),
+        "F_SETLEASE": lambda: fcntl.fcntl(lease.fileno(), fcntl.F_SETLEASE, fcntl.F_RDLCK),
+        "F_NOTIFY": lambda: fcntl.fcntl(os.open(".", os.O_RDONLY), fcntl.F_NOTIFY, fcntl.DN_CREATE),
+    }
+    results = {}
+    for name, attempt in attempts.items():
+        try:
+            attempt()
+            results[name] = "allowed"
+        except OSError as exc:
+            results[name] = errno.errorcode.get(exc.errno, str(exc.errno))
+    # what Python, NumPy and a learner's ordinary code need of fcntl and ioctl still works
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    os.set_inheritable(r, True)
+    fcntl.fcntl(r, fcntl.F_DUPFD_CLOEXEC, 0)
+    fcntl.fcntl(r, fcntl.F_GETPIPE_SZ)
+    fcntl.lockf(open("lease.txt", "r+b"), fcntl.LOCK_EX)
+    assert not os.isatty(r)
+    print(json.dumps(results))
+    """
+)
+
+
+def test_with_a_landlock_abi_below_6_seccomp_alone_refuses_every_way_to_signal_another_process(tmp_path, sleeper):
+    script = tmp_path / "lower_abi.py"
+    script.write_text(LOWER_ABI_CHILD)
+    workdir = tmp_path / "w"
+    workdir.mkdir()
+    limits = json.dumps(dataclasses.asdict(sandbox.Limits()))
+    out = subprocess.run(
+        [sys.executable, "-I", str(script), str(sandbox.LOCKDOWN), str(workdir), str(sleeper.pid), limits],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=sandbox.clean_env(workdir),
+    )
+    assert out.returncode == 0, out.stderr
+    results = json.loads(out.stdout.splitlines()[-1])
+    time.sleep(0.2)
+    assert sleeper.poll() is None, f"the sandboxed child killed another process: {results}"
+    assert results == dict.fromkeys(results, "EPERM"), results
+
+
 # --- nothing outlives the grading ---------------------------------------------------------------------------
 
 FORK_SETSID = """
@@ -237,6 +380,66 @@ def test_control_fork_and_setsid_outlive_a_plain_subprocess(tmp_path):
         assert processes_with(token), "the control's grandchild should still be running"
     finally:
         kill_all(processes_with(token))
+
+
+CLEAR_PDEATHSIG = """
+libc = ctypes.CDLL(None, use_errno=True)
+try:
+    if libc.prctl(1, 0, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG 0: no signal when the grader dies
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+finally:
+    open('tried', 'w').close()
+"""
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_turning_the_parent_death_signal_off_is_refused(tmp_path, via):
+    path, _ = hostile_file(tmp_path, CLEAR_PDEATHSIG)
+    assert zero_pad_failure(graded(path, via))["error"].startswith("PermissionError")
+    assert control(path, cwd=tmp_path).returncode == 0
+
+
+def _runner_children(parent: int, mode: bytes = b"run") -> list[int]:
+    """The runner processes (in ``mode``, or any) whose parent is ``parent``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"_runner.py\0" + mode in cmdline:
+            found.append(int(entry))
+    return found
+
+
+def test_a_child_does_not_outlive_a_grader_that_was_killed(tmp_path):
+    path, _ = hostile_file(
+        tmp_path, CLEAR_PDEATHSIG.replace("finally:", "except OSError:\n    pass\nfinally:") + "time.sleep(30)"
+    )
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "grader", str(path), "--timeout", "30"], cwd=ROOT, stdout=subprocess.DEVNULL
+    )
+    children: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while not any(os.path.exists(f"/proc/{pid}/cwd/tried") for pid in children):
+            assert time.monotonic() < deadline, "the grading child never ran zero_pad"
+            children = _runner_children(cli.pid)
+            time.sleep(0.05)
+        scratch = Path(os.readlink(f"/proc/{children[0]}/cwd")).parent
+        cli.kill()  # the server dies (SIGKILL: nothing of it cleans up)
+        cli.wait()
+        deadline = time.monotonic() + 5
+        while any(os.path.exists(f"/proc/{pid}") for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        alive = [pid for pid in children if os.path.exists(f"/proc/{pid}")]
+        assert alive == [], "the learner's code outlived the grader that started it"
+    finally:
+        cli.kill()
+        kill_all([pid for pid in children if os.path.exists(f"/proc/{pid}")])
+        if children:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 @pytest.mark.parametrize("via", VIAS)
@@ -465,7 +668,7 @@ def test_a_huge_file_is_cut_at_the_file_size_limit(tmp_path, via):
         tmp_path, "with open('big.bin', 'wb') as fh:\n    for _ in range(1024):\n        fh.write(b'x' * 2**20)"
     )
     failure = zero_pad_failure(graded(path, via))
-    assert failure["error"].startswith("OSError: [Errno 27] File too large")  # RLIMIT_FSIZE, 64 MB
+    assert failure["error"].startswith("OSError: [Errno 27] File too large")  # RLIMIT_FSIZE, 1 MB
 
 
 def test_filling_the_disk_with_many_files_is_stopped(tmp_path):
@@ -482,6 +685,104 @@ def test_filling_the_disk_with_many_files_is_stopped(tmp_path):
         limits=limits,
     )
     assert done.killed_by == "disk limit" and done.seconds < 10
+
+
+NESTED_FOLDERS = "for _ in range(5000):\n    os.mkdir('d')\n    os.chdir('d')"  # past Python's recursion limit
+
+
+@pytest.fixture
+def own_tmp(tmp_path, monkeypatch):
+    """The grader's scratch folders go here (the CLI's too), away from other gradings on this machine."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("via", VIAS)
+def test_nested_folders_are_refused_and_every_scratch_folder_removed(tmp_path, via, own_tmp):
+    path, _ = hostile_file(tmp_path, "pass", top_level=NESTED_FOLDERS)
+    report = graded(path, via)  # RecursionError out of grade() once: TemporaryDirectory's cleanup recurses
+    assert "PermissionError" in report["error"]
+    assert list(own_tmp.iterdir()) == []
+
+
+def test_without_the_sandbox_nested_folders_are_still_removed(tmp_path, own_tmp):
+    # --no-sandbox (a learner's own file on their own computer) lets the code make folders: the cleanup must cope
+    path, _ = hostile_file(tmp_path, "pass", top_level=NESTED_FOLDERS)
+    report = check.grade(path, sandboxed=False)
+    assert report.exit_status == 0
+    assert list(own_tmp.iterdir()) == []
+
+
+def test_remove_tree_removes_a_tree_deeper_than_path_max(tmp_path):
+    root = tmp_path / "deep"
+    root.mkdir()
+    fd = os.open(root, os.O_RDONLY)
+    for _ in range(3000):  # 6,000 characters of path: past PATH_MAX (4096) and the recursion limit
+        os.mkdir("dd", dir_fd=fd)
+        (Path(f"/proc/self/fd/{fd}") / "f").write_bytes(b"x")
+        inner = os.open("dd", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    os.close(fd)
+    sandbox.remove_tree(root)
+    assert not root.exists()
+
+
+def test_filling_the_folder_with_empty_files_counts_against_the_disk_limit(tmp_path):
+    # no data, but each file takes an inode and a directory entry (on tmpfs, memory): they count too
+    workdir = tmp_path / "w"
+    workdir.mkdir()
+    top = "for i in range(100_000):\n    open(f'e{{i}}', 'wb').close()\ntime.sleep(30)"
+    path, _ = hostile_file(tmp_path, "pass", top_level=top)
+    staged = sandbox.stage(path, workdir)
+    done = sandbox.run(
+        [sys.executable, "-I", str(check.RUNNER), "probe", staged, str(workdir), "1024", "20"],
+        workdir=workdir,
+        limits=sandbox.Limits(wall_seconds=15, disk_bytes=4 * 2**20),
+    )
+    assert done.killed_by == "disk limit" and done.seconds < 10
+
+
+HIDDEN_FILES = {
+    # written, unlinked, still open: the folder's scan sees nothing
+    "open": "held = []\nfor i in range(24):\n    fh = open(f'h{{i}}', 'wb')\n    fh.write(b'x' * 2**20)\n"
+    "    fh.flush()\n    os.unlink(f'h{{i}}')\n    held.append(fh)\ntime.sleep(30)",
+    # written, mapped, unlinked and closed: no file descriptor either, only the mapping keeps the blocks
+    "mapped": "import mmap\nheld = []\nfor i in range(24):\n    with open(f'h{{i}}', 'w+b') as fh:\n"
+    "        fh.write(b'x' * 2**20)\n        fh.flush()\n        held.append(mmap.mmap(fh.fileno(), 2**20))\n"
+    "    os.unlink(f'h{{i}}')\ntime.sleep(30)",
+}
+
+
+@pytest.mark.parametrize("how", list(HIDDEN_FILES))
+def test_files_removed_but_still_held_count_against_the_disk_limit(tmp_path, how):
+    workdir = tmp_path / "w"
+    workdir.mkdir()
+    path, _ = hostile_file(tmp_path, "pass", top_level=HIDDEN_FILES[how])
+    staged = sandbox.stage(path, workdir)
+    done = sandbox.run(
+        [sys.executable, "-I", str(check.RUNNER), "probe", staged, str(workdir), "1024", "20"],
+        workdir=workdir,
+        limits=sandbox.Limits(wall_seconds=15, file_bytes=2**20, disk_bytes=16 * 2**20),
+    )
+    assert done.killed_by == "disk limit" and done.seconds < 10
+
+
+@pytest.mark.parametrize(
+    "how, error",
+    [
+        ("open('big.bin', 'wb').write(b'x' * 2 * 2**20)", "OSError: [Errno 27] File too large"),
+        ("held = [open(f'f{{i}}', 'wb') for i in range(40)]", "OSError: [Errno 24] Too many open files"),
+    ],
+    ids=["a 2 MB file", "40 open files"],
+)
+def test_a_grading_child_gets_only_the_files_grading_needs(tmp_path, how, error):
+    # outputs are a few kB and the runner holds a handful of files: 1 MB per file, 32 open files
+    path, _ = hostile_file(tmp_path, how)
+    assert zero_pad_failure(graded(path, "grade"))["error"].startswith(error)
 
 
 @pytest.mark.parametrize("via", VIAS)
@@ -697,6 +998,136 @@ def test_the_default_cap_suits_a_two_core_server(monkeypatch):
     assert sandbox.max_gradings() == 1
 
 
+SLOW_FUNCTIONS = """
+import time
+import numpy as np
+
+def zero_pad(X, pad):
+    time.sleep(0.3)
+    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+
+def distribute_value(dz, shape):
+    time.sleep(0.3)
+    return np.ones(shape) * dz / (shape[0] * shape[1])
+
+def create_mask_from_window(x):
+    time.sleep(0.3)
+    return x == np.max(x)
+"""
+
+
+def test_the_cap_on_children_holds_across_gradings(tmp_path, monkeypatch):
+    # each grading ran up to max(2, CPUs) children at once, whatever the other gradings ran: two gradings of a
+    # 1 GB child each were twice what a 1 GiB pod holds
+    monkeypatch.setenv("GRADER_MAX_GRADINGS", "2")
+    monkeypatch.setenv("GRADER_MAX_CHILDREN", "1")
+    path = tmp_path / "slow.py"
+    path.write_text(SLOW_FUNCTIONS)
+    most, stop = [0], threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            most[0] = max(most[0], len(_runner_children(os.getpid(), mode=b"")))
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda _: check.grade(path), range(2)))
+    stop.set()
+    watcher.join()
+    assert all(r.exit_status == 0 for r in reports)
+    assert most[0] == 1, f"{most[0]} grading children ran at once"
+
+
+def test_out_of_memory_the_kernel_ends_a_grading_child_before_the_server(tmp_path):
+    path = tmp_path / "slow.py"
+    path.write_text(SLOW_FUNCTIONS)
+    seen, stop = set(), threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            for pid in _runner_children(os.getpid(), mode=b""):
+                with contextlib.suppress(OSError):
+                    seen.add(Path(f"/proc/{pid}/oom_score_adj").read_text().strip())
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        assert check.grade(path).exit_status == 0
+    finally:
+        stop.set()
+        watcher.join()
+    assert "1000" in seen and Path("/proc/self/oom_score_adj").read_text().strip() != "1000"
+
+
+@pytest.mark.parametrize(
+    "cpus, memory_gib, children, memory_mb",
+    [(2.0, 1, 1, 640), (2.0, 4, 2, 1024), (0.5, None, 1, 1024), (None, None, 16, 1024)],
+    ids=["the manifest's pod", "4 GiB", "half a CPU", "no container limits"],
+)
+def test_the_defaults_come_from_the_container_s_limits_not_the_cpus_it_sees(
+    monkeypatch, cpus, memory_gib, children, memory_mb
+):
+    # a pod limited to 2 CPUs and 1 GiB on a 16-core node sees 16 CPUs in os.cpu_count()
+    for name in ("GRADER_MAX_CHILDREN", "GRADER_CHILD_MEMORY_MB", "GRADER_MAX_GRADINGS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)))
+    memory = None if memory_gib is None else memory_gib * 2**30
+    monkeypatch.setattr(sandbox, "container_limits", lambda: (cpus, memory))
+    assert (sandbox.max_children(), sandbox.child_memory_mb()) == (children, memory_mb)
+    if memory is not None:  # every child at its limit, and the server, fit in the container
+        assert sandbox.max_children() * sandbox.child_memory_mb() <= memory // 2**20 - sandbox.SERVER_MEMORY_MB
+    assert sandbox.max_gradings() == max(1, min(16, int(cpus or 16)) // 2)
+    monkeypatch.setenv("GRADER_MAX_CHILDREN", "3")
+    monkeypatch.setenv("GRADER_CHILD_MEMORY_MB", "512")
+    assert (sandbox.max_children(), sandbox.child_memory_mb()) == (3, 512)
+
+
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        ({"cpu.max": "200000 100000\n", "memory.max": "1073741824\n"}, (2.0, 2**30)),
+        ({"cpu.max": "max 100000\n", "memory.max": "max\n"}, (None, None)),
+    ],
+    ids=["limited", "unlimited"],
+)
+def test_the_container_s_limits_are_read_from_cgroup_v2(tmp_path, files, expected):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert sandbox._cgroup_limits("0::/\n", tmp_path) == expected
+
+
+def test_the_container_s_limits_are_read_from_cgroup_v1(tmp_path):
+    (tmp_path / "memory" / "kube" / "pod").mkdir(parents=True)
+    (tmp_path / "memory" / "kube" / "pod" / "memory.limit_in_bytes").write_text("536870912\n")
+    (tmp_path / "memory" / "memory.limit_in_bytes").write_text("9223372036854771712\n")  # the root: unlimited
+    (tmp_path / "cpu,cpuacct").mkdir()
+    (tmp_path / "cpu,cpuacct" / "cpu.cfs_quota_us").write_text("150000\n")
+    (tmp_path / "cpu,cpuacct" / "cpu.cfs_period_us").write_text("100000\n")
+    text = "4:memory:/kube/pod\n3:cpu,cpuacct:/kube/pod\n1:name=systemd:/kube/pod\n"
+    assert sandbox._cgroup_limits(text, tmp_path) == (1.5, 2**29)  # the cpu folder is the namespace's root
+
+
+@pytest.mark.slow
+def test_a_grading_has_a_time_budget_for_all_its_children(tmp_path, monkeypatch):
+    # a file that sleeps as it loads made every one of its children sleep: 8 functions held a grading place for
+    # 8 loads; now all the children of one grading share GRADER_GRADING_SECONDS
+    monkeypatch.setenv("GRADER_GRADING_SECONDS", "8")
+    source = (SOLUTIONS / "correct_loops.py").read_text() + "\n\nclass _Slow:\n    import time\n    time.sleep(3)\n"
+    path = tmp_path / "slow_to_load.py"
+    path.write_text(source)
+    start = time.perf_counter()
+    report = check.grade(path, timeout=4).to_dict()
+    elapsed = time.perf_counter() - start
+    jsonschema.validate(report, check.REPORT_SCHEMA)
+    messages = [f["failure"]["message"] for f in report["functions"] if f["failure"]]
+    assert any("this grading's 8 s" in m for m in messages), messages
+    assert elapsed < 12, f"the grading took {elapsed:.1f} s"
+
+
 # --- the scratch folder cannot become a way out ---------------------------------------------------------------
 
 
@@ -717,12 +1148,15 @@ def test_the_scratch_folder_gives_no_way_out(tmp_path, how):
     assert control(path, cwd=tmp_path).returncode == 0
 
 
-def test_what_the_child_leaves_in_its_folder_cannot_break_the_grader(tmp_path):
-    # events.jsonl turned into a folder: the grader must still answer with a report, not an exception
+@pytest.mark.parametrize("sandboxed", [True, False], ids=["sandboxed", "--no-sandbox"])
+def test_what_the_child_leaves_in_its_folder_cannot_break_the_grader(tmp_path, sandboxed):
+    # events.jsonl turned into a folder: the grader must still answer with a report, not an exception (in the
+    # sandbox no folder can be made at all; --no-sandbox, on a learner's own computer, can)
     top = "os.remove('events.jsonl') if os.path.exists('events.jsonl') else None\nos.mkdir('events.jsonl')"
     path, _ = hostile_file(tmp_path, "pass", top_level=top)
-    report = graded(path, "grade")
+    report = check.grade(path, sandboxed=sandboxed).to_dict()
     assert report["exit_status"] == 2 and "cannot be loaded" in report["error"]
+    assert ("PermissionError" in report["error"]) is sandboxed
 
 
 FORGE_OUTPUTS = """
@@ -769,3 +1203,171 @@ def test_forged_events_cannot_break_the_grader(tmp_path):
         assert report["exit_status"] in (0, 1, 2), report
         if report["loaded"]:
             assert [f["function"] for f in report["functions"]] == ["zero_pad"]
+
+
+#: Lines the runner never writes: each made grade() raise (ValueError: an int past Python's 4300 digits), or made
+#: the grader stop reading at it, losing every genuine event after it, or went into the report whole.
+FORGED_LINES = {
+    "an int of 5000 digits": '{{"event": "start", "case": ' + "1" * 5000 + "}}",
+    "3000 nested brackets": "[" * 3000 + "]" * 3000,  # 6 kB: short enough to parse, deep enough for RecursionError
+    "a 40 kB error": '{{"event": "done", "case": 0, "status": "error", "error": "'
+    + "E" * 40_000
+    + '", "where": null}}',
+    "bytes that are not UTF-8": "\\udcff\\udcfe",
+}
+
+
+@pytest.mark.parametrize("line", list(FORGED_LINES))
+def test_a_forged_event_line_cannot_make_the_grader_raise(tmp_path, line):
+    body = "with open('events.jsonl', 'a', errors='surrogateescape') as fh:\n    fh.write({line!r} + '\\n')"
+    path, _ = hostile_file(tmp_path, body, top_level=body, line=FORGED_LINES[line].format())
+    report = graded(path, "grade")
+    (entry,) = report["functions"]
+    assert entry["verdict"] == "PASS"  # the forged lines are dropped; what the runner wrote still counts
+    assert len(json.dumps(report)) < 100_000
+
+
+GRADING_IN_A_FRESH_PROCESS = """
+import json, resource, sys, threading, time
+from grader import check
+late = [0.0]
+def tick():
+    while True:
+        t = time.perf_counter()
+        time.sleep(0.01)
+        late[0] = max(late[0], time.perf_counter() - t - 0.01)
+threading.Thread(target=tick, daemon=True).start()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+report = check.grade(sys.argv[1])
+grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({"error": report.error, "grown_mb": grown // 1024, "late": late[0]}))
+"""
+
+
+def test_a_huge_forged_events_file_takes_neither_memory_nor_time_from_the_server(tmp_path):
+    # five million empty lists on one line: 15 MB, about 450 MB once parsed, seconds with the GIL held
+    top = "with open('events.jsonl', 'a') as fh:\n    fh.write('[' + '[],' * (5 * 2**20 - 1) + '[]]\\n')"
+    path, _ = hostile_file(tmp_path, "pass", top_level=top)
+    out = subprocess.run(
+        [sys.executable, "-c", GRADING_IN_A_FRESH_PROCESS, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    result = json.loads(out.stdout.splitlines()[-1])  # a report, whatever the learner's own verdict
+    assert result["grown_mb"] < 100, "the server's memory grew by reading what the child wrote"
+    assert result["late"] < 1.0, "the server's other threads stalled while it read what the child wrote"
+
+
+FORGE_ONE_OUTPUT = """
+import glob
+for name in glob.glob('out_*.npy'):  # the outputs the runner saved for the cases before this one
+    with open(name, 'wb') as fh:
+        fh.write({content!r})
+"""
+
+_NEGATIVE = "{'descr': '<f8', 'fortran_order': False, 'shape': (-1, -2), }"
+FORGED_NPY = {
+    # numpy's header reader tokenizes a header it cannot evaluate: tokenize.TokenError, not a ValueError
+    "a header cut short": b"\x93NUMPY\x01\x00" + (20).to_bytes(2, "little") + b"{'descr': 1+" + b" " * 9,
+    "negative dimensions": b"\x93NUMPY\x01\x00"
+    + (len(_NEGATIVE) + 1).to_bytes(2, "little")
+    + _NEGATIVE.encode()
+    + b"\n"
+    + b"\0" * 16,
+    "an empty file": b"",
+    "a zip file": b"PK\x05\x06" + b"\0" * 18,
+}
+
+
+@pytest.mark.parametrize("content", list(FORGED_NPY))
+def test_a_forged_npy_file_is_a_crashed_case_not_a_crash_of_the_grader(tmp_path, content):
+    path, _ = hostile_file(tmp_path, FORGE_ONE_OUTPUT, content=FORGED_NPY[content])
+    (entry,) = graded(path, "grade")["functions"]
+    forged = [f for f in entry["failures"] if "could not be read back" in f["message"]]
+    assert entry["verdict"] == "FAIL" and forged and all(f["kind"] == "crashed" for f in forged)
+
+
+def test_one_function_s_failure_in_the_grader_is_that_function_s_crash(monkeypatch):
+    real = check._read_run
+
+    def broken_for_conv_backward(name, p, child, workdir, function, battery):
+        if function == "conv_backward":
+            raise RuntimeError("what the child left could not be judged")
+        return real(name, p, child, workdir, function, battery)
+
+    monkeypatch.setattr(check, "_read_run", broken_for_conv_backward)
+    report = check.grade(SOLUTIONS / "correct_rot180.py").to_dict()
+    jsonschema.validate(report, check.REPORT_SCHEMA)
+    by = {f["function"]: f for f in report["functions"]}
+    assert by["zero_pad"]["verdict"] == "PASS"
+    assert by["conv_backward"]["verdict"] == "FAIL" and by["conv_backward"]["failure"]["kind"] == "crashed"
+    assert "RuntimeError: what the child left could not be judged" in by["conv_backward"]["failure"]["message"]
+
+
+def test_a_long_error_of_the_learner_s_is_reported_cut_short(tmp_path):
+    path, _ = hostile_file(tmp_path, "raise ValueError('é' * 50_000)")  # 300 kB as JSON: cut by the runner itself
+    failure = zero_pad_failure(graded(path, "grade"))
+    assert failure["kind"] == "raised" and failure["error"].startswith("ValueError: éééé")
+    assert failure["error"].endswith(" ...") and len(failure["error"]) < 1000
+
+
+SPOOF = "\\r\\x1b[2K\\x1b[1Azero_pad  PASS  3 cases\\n1 of 1 functions pass.\\u202e"
+
+
+@pytest.mark.parametrize("when", ["running", "loading"])
+def test_the_text_report_cannot_be_spoofed_with_terminal_escapes(tmp_path, when):
+    body = f"raise ValueError('{SPOOF}')"
+    path, _ = hostile_file(tmp_path, body if when == "running" else "pass", top_level=body if when == "loading" else "")
+    out = subprocess.run(
+        [sys.executable, "-m", "grader", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == (1 if when == "running" else 2)
+    assert all(ch == "\n" or ch.isprintable() for ch in out.stdout), "a control character reached the terminal"
+    assert "1 of 1 functions pass." not in out.stdout.splitlines()
+    assert "\\x1b[2K" in out.stdout and "\\r" in out.stdout  # shown, escaped, for the learner to read
+
+
+METADATA = """
+import json
+server = os.getppid()
+seen = {{}}
+for name, look in {{
+    "stat /etc/passwd": lambda: os.stat("/etc/passwd").st_size,
+    "O_PATH /etc/passwd": lambda: os.close(os.open("/etc/passwd", os.O_PATH)),
+    "stat /proc/<server>": lambda: os.stat(f"/proc/{{server}}").st_uid,
+    "uname": lambda: os.uname().release,
+    "read /etc/passwd": lambda: open("/etc/passwd", "rb").read(1),
+    "list /proc": lambda: os.listdir("/proc"),
+    "readlink /proc/<server>/cwd": lambda: os.readlink(f"/proc/{{server}}/cwd"),
+    "read /proc/<server>/cmdline": lambda: open(f"/proc/{{server}}/cmdline", "rb").read(1),
+}}.items():
+    try:
+        look()
+        seen[name] = "seen"
+    except PermissionError:
+        seen[name] = "refused"
+raise ValueError(json.dumps(seen))
+"""
+
+
+def test_outside_the_sandbox_only_metadata_stays_visible_as_the_docstring_says(tmp_path):
+    # Landlock governs opening, reading, writing and listing, not looking a path up: what stat, an O_PATH open and
+    # uname give stays visible (a residual, documented); contents, listings and other processes' /proc entries do not
+    path, _ = hostile_file(tmp_path, METADATA)
+    error = zero_pad_failure(graded(path, "grade"))["error"]
+    seen = json.loads(error.removeprefix("ValueError: "))
+    assert seen == {
+        "stat /etc/passwd": "seen",
+        "O_PATH /etc/passwd": "seen",
+        "stat /proc/<server>": "seen",
+        "uname": "seen",
+        "read /etc/passwd": "refused",
+        "list /proc": "refused",
+        "readlink /proc/<server>/cwd": "refused",
+        "read /proc/<server>/cmdline": "refused",
+    }
+    residual = sandbox.__doc__.split("What does not hold as strongly as the rest")[1].split("Settings")[0]
+    for named in ("stat", "O_PATH", "/proc/PID", "uname", "hidepid"):
+        assert named in residual, f"the docstring does not name {named} among what holds less strongly"

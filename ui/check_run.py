@@ -9,12 +9,17 @@ A grading holds one of the server's :func:`grader.sandbox.slot` places (``GRADER
 taken in the thread that grades (slots are re-entrant per thread, and :func:`grader.check.grade_source` takes one
 too), while the page's own thread shows how many gradings are ahead; after :data:`SLOT_WAIT` seconds without a
 free place the page says the server is busy and runs nothing.
+
+One grading at a time per visitor: pressing the button again reruns the page, but the grading's thread goes on
+(and holds its place), so the session keeps it (``st.session_state``) and a press while it runs starts nothing:
+the page says so and shows that grading's report when it is done.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from typing import NamedTuple
 
 import streamlit as st
@@ -24,6 +29,8 @@ from grader._runner import ALL_FUNCTIONS
 from grader.source import SourceError, prepare
 
 __all__ = ["SLOT_WAIT", "Availability", "availability", "run_grading"]
+
+_RUNNING = "check_grading"  # st.session_state: this visitor's latest grading (a _Grading)
 
 SLOT_WAIT = 60.0  # seconds a visitor waits in the queue for a free grading place before being told to come back
 _SHOW_QUEUE_AFTER = 0.3  # seconds: a place that frees up at once needs no message
@@ -65,26 +72,56 @@ def _names(data: bytes, name: str) -> list[str]:
     return [f for f in ALL_FUNCTIONS if f in prepared.defines or f in prepared.broken]
 
 
+class _Grading:
+    """One visitor's grading, in its own thread (a rerun of the page does not stop it): its events for the page
+    that started it, and its outcome, ``("report", report)`` or ``("failed", exception)``, once it is done."""
+
+    def __init__(self, data: bytes, name: str):
+        self.events: queue.Queue = queue.Queue()
+        self.outcome: tuple | None = None
+        self.started = time.monotonic()
+        self.thread = threading.Thread(target=self._work, args=(data, name), daemon=True, name="check-my-code")
+
+    def _work(self, data: bytes, name: str) -> None:
+        try:
+            with sandbox.slot(SLOT_WAIT):
+                self.events.put(("started", None, None))
+                report = check.grade_source(data, name, progress=lambda f, r: self.events.put(("function", f, r)))
+            self.outcome = ("report", report)
+        except BaseException as exc:  # noqa: BLE001 - shown on the page, the server keeps running
+            self.outcome = ("failed", exc)
+        self.events.put((*self.outcome[:1], None, self.outcome[1]))
+
+
 def run_grading(data: bytes, name: str) -> check.Report | None:
     """Grade ``data`` (always sandboxed) in one of the server's grading places, showing the queue while it waits
     and progress per function while it runs. ``None`` when nothing ran: every place stayed taken (the queue
-    message is shown) or the sandbox refused (the reason is shown)."""
-    events: queue.Queue = queue.Queue()
-
-    def work():
-        try:
-            with sandbox.slot(SLOT_WAIT):
-                events.put(("started", None, None))
-                report = check.grade_source(data, name, progress=lambda f, r: events.put(("function", f, r)))
-            events.put(("report", None, report))
-        except BaseException as exc:  # noqa: BLE001 - shown on the page, the server keeps running
-            events.put(("failed", None, exc))
-
-    threading.Thread(target=work, daemon=True, name="check-my-code").start()
-    kind, _, value = _wait_for_a_place(events)
+    message is shown) or the sandbox refused (the reason is shown). While this visitor's previous grading still
+    runs, nothing new starts: the page waits for that one and returns its report."""
+    previous = st.session_state.get(_RUNNING)
+    if isinstance(previous, _Grading) and previous.outcome is None:
+        return _finish_previous(previous)
+    grading = _Grading(data, name)
+    st.session_state[_RUNNING] = grading
+    grading.thread.start()
+    kind, _, value = _wait_for_a_place(grading.events)
     if kind == "failed":
         return _refused(value)
-    return _with_progress(events, _names(data, name))
+    return _with_progress(grading.events, _names(data, name))
+
+
+def _finish_previous(grading: _Grading) -> check.Report | None:
+    st.info(
+        f"Your previous check, started {time.monotonic() - grading.started:.0f} s ago, is still running, and one "
+        "check runs at a time for each visitor: its report appears below when it is done. Press **Check my code** "
+        "again after that to check what you changed since.",
+        icon=":material/hourglass_top:",
+    )
+    with st.spinner("Waiting for your previous check..."):
+        while grading.outcome is None:
+            grading.thread.join(0.25)
+    kind, value = grading.outcome
+    return _refused(value) if kind == "failed" else value
 
 
 def _wait_for_a_place(events: queue.Queue):

@@ -2,10 +2,11 @@
 element, with every failing kind of case and the mistake it matches."""
 
 import json
+import re
 
 import streamlit as st
 
-from grader.report import file_notes, function_text
+from grader.report import file_notes, function_text, printable
 from ui import check_figures
 from ui.check_run import availability, run_grading
 
@@ -24,6 +25,19 @@ st.markdown(
     "locked-down process (no network, no files but its own) with a time and memory limit: the notebook's tests, "
     "prints and plots are left out."
 )
+
+
+_INLINE = re.compile(r"([\\`*_\[\]<>#$|~])")  # emphasis, code, links and :color[...], HTML, headings, LaTeX, tables
+_LINE_START = re.compile(r"^(\s*\d*)([-+=.)])")  # "- " or "1. " (a list), "===" under text (a heading)
+
+
+def _plain(text: str) -> str:
+    """Markdown that shows ``text`` as it is: the report quotes the learner's code (an error's message, a line of
+    it), where ``**``, ``[link](...)``, ``:red[...]`` or ``$...$`` would otherwise be rendered. What can start
+    markdown is backslash-escaped (CommonMark lets any punctuation be), invisible characters are written as
+    escapes, and each line break stays one."""
+    lines = (_INLINE.sub(r"\\\1", printable(line)) for line in text.split("\n"))
+    return "  \n".join(_LINE_START.sub(r"\1\\\2", line) for line in lines)
 
 
 def _unavailable(gate) -> None:
@@ -92,7 +106,7 @@ def _show_function(k: int, f) -> None:
                 st.caption(note)
         if t.problems:
             with st.expander(f"Every failing case ({len(t.problems)})", expanded=len(t.problems) <= 3):
-                st.markdown("\n".join(f"- {p}" for p in t.problems[:40]))
+                st.markdown("\n".join(f"- {_plain(p)}" for p in t.problems[:40]))
         got = f.outputs.get(first.case) if first is not None and first.case else None
         figs = (
             check_figures.difference_figures(f.function, first, got)
@@ -113,10 +127,10 @@ def _show_function(k: int, f) -> None:
 def _show_report(report) -> None:
     st.subheader("Your report")
     if report.error:
-        st.error(report.error, icon=":material/error:")
+        st.error(_plain(report.error), icon=":material/error:")
         return
     for note in file_notes(report):
-        st.caption(note)
+        st.caption(_plain(note))
     failed = sum(not f.passed for f in report.functions)
     passing = len(report.functions) - failed
     st.markdown(f"**{passing} of {len(report.functions)} functions pass** (checked in {report.seconds:.1f} s).")
