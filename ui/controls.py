@@ -153,7 +153,13 @@ def shared_controls() -> Config:
             A_prev, problem = (
                 (None, "Type a custom input.") if blocks is None else _blocks_to_channels(blocks, n_C_prev, "input")
             )
-        seed = _num("Random seed", "seed", 0, limits.MAX_SEED, "seeds the random presets")
+        seed = _num(
+            "Random seed",
+            "seed",
+            0,
+            limits.MAX_SEED,
+            "the random presets draw the same numbers for the same random seed",
+        )
         if not custom_in:
             A_prev = presets.make_input(input_preset, n_H, n_W, n_C_prev, seed)
 
