@@ -19,7 +19,7 @@ import PIL.Image  # noqa: F401 - see below
 import streamlit as st
 
 from . import limits, presets
-from .parse import MAX_TEXT, MatrixParseError, parse_blocks
+from .typed_matrix import typed_blocks
 
 # pandas and PIL.Image are imported here, on the router's first line, before any page builds a figure: Plotly
 # looks them up in sys.modules without importing them, so a session that builds a figure while another session's
@@ -81,38 +81,6 @@ class Config:
         }
 
 
-# Markdown characters escaped with a backslash; an invisible word joiner (U+2060) before "." ":" "@", since
-# GitHub-style markdown turns bare www.x, http://x and a@b.c into links even when they are escaped.
-_PLAIN = str.maketrans(
-    {c: "\\" + c for c in "\\`*_{}[]()<>#+-!|$~=^&"} | {".": "\u2060.", "@": "\u2060@", ":": "\u2060\\:"}
-)
-
-
-def _plain(text: str) -> str:
-    """``text`` shown as it is by st.error / st.markdown, whatever it contains.
-
-    A parse error quotes what the visitor typed, and a hand-edited URL can type it for them: as it is,
-    ``http://...`` or ``a@b.co`` would become a live link in the app's own error box, ``[text](url)`` a
-    disguised one, ``:red[...]`` coloured text and ``$...$`` LaTeX.
-    """
-    return text.translate(_PLAIN)
-
-
-def typed_blocks(key: str, label: str, *, max_rows: int, max_cols: int, max_blocks: int, help: str) -> list | None:
-    """A bound text area parsed strictly; on a parse error shows ``st.error`` and returns the last good value."""
-    text = st.text_area(
-        label, value=_DEFAULTS.get(key, ""), key=key, bind="query-params", help=help, height=120, max_chars=MAX_TEXT
-    )
-    good_key = f"_last_good_{key}"
-    try:
-        blocks = parse_blocks(text, max_rows=max_rows, max_cols=max_cols, max_blocks=max_blocks, name=label)
-    except MatrixParseError as exc:
-        st.error(_plain(f"{exc}. Showing the last matrix that parsed."), icon=":material/warning:")
-        return st.session_state.get(good_key)
-    st.session_state[good_key] = blocks
-    return blocks
-
-
 def _blocks_to_channels(blocks: list, n: int, what: str) -> tuple[np.ndarray | None, str | None]:
     """1 block -> copied to every channel; n blocks -> one each; else a problem message."""
     if len(blocks) == 1:
@@ -149,6 +117,8 @@ def shared_controls() -> Config:
                 max_blocks=limits.MAX_CHANNELS,
                 help="Rows of numbers, one per line (or separated by ';'); spaces or commas between numbers. "
                 "For several channels, separate one matrix per channel with a blank line or '|'.",
+                default=_DEFAULTS["input_text"],
+                block_label=lambda k: f"channel {k}",
             )
             A_prev, problem = (
                 (None, "Type a custom input.") if blocks is None else _blocks_to_channels(blocks, n_C_prev, "input")
@@ -206,6 +176,8 @@ def shared_controls() -> Config:
                 help="Rows of numbers, one per line. One matrix is used for every channel pair; or give "
                 "(C_in / groups) x C_out matrices (separated by a blank line or '|'), ordered (c_in 0, c_out 0), "
                 "(c_in 0, c_out 1), ...",
+                default=_DEFAULTS["kernel_text"],
+                block_label=lambda k: f"c_in {k // n_C}, c_out {k % n_C}",
             )
             if blocks is None:
                 kernel_problem = "Type a custom kernel."
