@@ -53,6 +53,7 @@ __all__ = [
     "typed_blocks",
     "share_link",
     "url_notice",
+    "stage",
 ]
 
 SECTIONS = ("input", "kernel", "layer")
@@ -263,11 +264,25 @@ def _hide(names: set) -> None:
     st.html(f"<style>{rules} {{display: none;}}</style>" if rules else "<style></style>")
 
 
+def stage(values: dict) -> None:
+    """Set widgets (by key) to ``values`` from what a run saw, then rerun at once: a widget cannot be changed once it is
+    drawn, so the values wait in session state and :func:`shared_controls`, first thing on the next run, writes them
+    before any widget is drawn (a click on a chart picks a cell this way: ui.widgets.pick_chart)."""
+    st.session_state["_staged"] = dict(values)
+    st.rerun()
+
+
+def _write_staged() -> None:
+    for key, value in st.session_state.pop("_staged", {}).items():
+        st.session_state[key] = value
+
+
 def shared_controls(uses: Iterable[str] = SECTIONS) -> Config:
     """Draw the sidebar, showing the sections this page ``uses`` (of :data:`SECTIONS`: C_in and the random seed with
     the input or the kernel), and return the configuration (also stored for the pages). The other controls are drawn
     hidden, so that the address keeps their values (see the module's docstring)."""
     uses = {s for s in SECTIONS if s in set(uses)}
+    _write_staged()
     _drop_infinite_url_values()
     # what the link asked for, before the widgets drop what they cannot take (read by url_notice)
     st.session_state.setdefault("_url_raw", st.query_params.to_dict())

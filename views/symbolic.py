@@ -6,6 +6,8 @@ import streamlit as st
 from convcore.symbolic import LIMITS
 from ui import symbolic_cache as sym
 from ui.controls import CONVENTION_LABELS, current_config
+from ui.pick_figures import cell_outline, with_outlines
+from ui.widgets import pick_chart, stage_pick
 
 MAX_TABLE_COLS = 24  # the whole Jacobian is drawn when it has at most this many columns (else transposed)
 CONVENTION_NAMES = {v: k for k, v in CONVENTION_LABELS.items()}
@@ -230,6 +232,15 @@ else:
 # the options are the names themselves: the URL (and the sidebar's share link) carry the name, e.g. sym_col=c
 chosen = st.selectbox("Input whose column is highlighted", labels, index=default, key="sym_col", bind="query-params")
 col = labels.index(chosen) if chosen in labels else default
+jac_fig = with_outlines(sym.jacobian_figure(*layer.key), [cell_outline(col, 0, h=view.n_outputs)])
+pick = pick_chart(jac_fig, "sym_jacobian")
+if pick is not None and 0 <= pick[0] < len(labels):  # a click reports the entry's column: its input
+    stage_pick({"sym_col": labels[pick[0]]}, {"sym_col": labels[col]})
+st.caption(
+    "Each entry is the kernel entry that connects an output (row) to an input (column), coloured by its position in "
+    f"the kernel as on the other pages; blank: 0. The outlined column is input {labels[col]}: click an entry to follow "
+    "another input (or choose it above)."
+)
 jac = sym.jacobian_view(*layer.key, col)
 transpose = view.n_inputs > MAX_TABLE_COLS
 if not transpose or view.n_outputs <= MAX_TABLE_COLS:
