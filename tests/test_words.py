@@ -5,9 +5,9 @@ The questions the app answers came to the team as numbered documents ("seeds"), 
 the page. Every page of the router (read from app.py) is run with AppTest, with its defaults and a few other
 configurations, and every string a reader can see is collected from the element protos (markdown, captions, titles,
 alerts, toasts, labels, help texts, option labels, metric labels, page links, expander labels, code), the cells of
-every dataframe and every string of every chart's spec (titles, annotations, hover templates). The catalogue of
-mistakes is read directly as well: the mistakes and "check my code" pages show its titles, explanations, origins and
-fixes.
+every table and dataframe and every string of every chart's spec (titles, annotations, hover templates). The catalogue
+of mistakes is read directly as well: the mistakes and "check my code" pages show its titles, explanations, origins
+and fixes.
 
 Allowed: the random-number seed control ("Random seed", its help) and ``np.random.seed(...)``, the course's own
 code.
@@ -116,7 +116,7 @@ def seen_text(at: AppTest) -> list[tuple[str, str]]:
         out += [(where, s) for s in _proto_strings(proto)]
         if where == "UnknownElement" and getattr(proto, "spec", ""):
             out += [("chart", s) for s in _json_strings(json.loads(proto.spec))]
-        if where == "Dataframe":
+        if where in ("Dataframe", "Table"):
             df = node.value
             out += [("dataframe", str(c)) for c in df.columns]
             out += [("dataframe", str(v)) for v in df.astype(str).to_numpy().ravel()]
