@@ -19,7 +19,7 @@ def _open_symbolic(browser, url: str):
     page.goto(url)
     page.wait_for_selector("[data-testid=stAppViewContainer]", timeout=60_000)
     page.wait_for_selector("text=5. Numeric check", timeout=90_000)
-    page.wait_for_selector("[data-testid=stDataFrame]", timeout=60_000)
+    page.wait_for_selector("[data-testid=stTable]", timeout=60_000)  # the last section's table (st.table)
     page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
     return page
 

@@ -179,7 +179,7 @@ def _input_section(shown: bool, hide: set) -> dict:
     return out
 
 
-def _channels_section(hide: set, kernel_shown: bool) -> dict:
+def _channels_section() -> dict:
     st.subheader("Channels")
     c1, c2 = st.columns(2)
     out = {}
@@ -187,8 +187,6 @@ def _channels_section(hide: set, kernel_shown: bool) -> dict:
         out["cin"] = _num("C_in", "cin", 1, limits.MAX_CHANNELS, "input channels")
     with c2, _box("cout"):
         out["cout"] = _num("C_out", "cout", 1, limits.MAX_CHANNELS, "output channels (filters)")
-    if not kernel_shown:
-        hide.add("cout")
     return out
 
 
@@ -286,12 +284,17 @@ def shared_controls(uses: Iterable[str] = SECTIONS) -> Config:
     _drop_infinite_url_values()
     # what the link asked for, before the widgets drop what they cannot take (read by url_notice)
     st.session_state.setdefault("_url_raw", st.query_params.to_dict())
-    hide = {s for s in SECTIONS if s not in uses}
+    page_hides = {s for s in SECTIONS if s not in uses} | ({"cout"} if "kernel" not in uses else set())
     if not uses & {"input", "kernel"}:
-        hide |= {"channels", "seed"}
+        page_hides |= {"channels", "seed"}
+    hide = set()  # the size boxes a fixed or typed matrix replaces, found while drawing
     v = {}
     with st.sidebar:
-        note = st.empty()  # always there, so that the controls below stay at the same place on every page
+        # The page's sections are hidden by a style sheet at the top, so that a page change never shows them while
+        # the sidebar is redrawn; the size boxes by one at the bottom. Both always there, so that the controls
+        # stay at the same place on every page.
+        _hide(page_hides)
+        note = st.empty()
         if not uses:
             note.caption(
                 "This page uses no input, kernel or layer: the ones you chose on the other pages are kept, in the "
@@ -300,7 +303,7 @@ def shared_controls(uses: Iterable[str] = SECTIONS) -> Config:
         with _box("input"):
             v |= _input_section("input" in uses, hide)
         with _box("channels"):
-            v |= _channels_section(hide, "kernel" in uses)
+            v |= _channels_section()
         with _box("kernel"):
             v |= _kernel_section("kernel" in uses, hide, v["cout"])
         with _box("seed"):
