@@ -30,9 +30,21 @@ PAGES = [
     st.Page("views/check.py", title="Check my code", icon=":material/fact_check:", url_path="check"),
 ]
 
+# The sidebar sections each page uses, by url_path (home's is ""); a page not listed uses none of them, and the
+# values chosen on the other pages are kept for them (ui/controls.py).
+USES = {
+    "forward": ("input", "kernel", "layer"),
+    "flip": ("input", "kernel", "layer"),
+    "matrix": ("input", "kernel", "layer"),
+    "transposed": ("kernel", "layer"),
+    "weights": ("input", "kernel", "layer"),
+    "pooling": ("input",),
+    "symbolic": ("input", "kernel", "layer"),
+}
+
 page = st.navigation(PAGES)
 warmup.start_once()  # the process's first run fills the shared caches in the background (ui/warmup.py)
-shared_controls()
+shared_controls(USES.get(page.url_path, ()))
 try:
     page.run()
 finally:  # after the page, so its own controls have taken or dropped the link's values; also when it stopped

@@ -131,7 +131,7 @@ _HINTS = (
     (
         "No module named",
         "the grader runs only your functions, with NumPy and Python's standard library: import other modules "
-        "inside a function only if the function needs them, and do not call the course's test helpers "
+        "inside a function only if the function needs them, and do not call the course's test code "
         "(public_tests.py, ...) from your functions.",
     ),
     (

@@ -4,7 +4,7 @@ Every :class:`Mistake` is a real slip, named, explained in one sentence, and *wr
 it*: a course-style loop function with the course's signature, a copy of the right course-style code
 (:data:`RIGHT`) with the slip in it, so that the page's diff shows exactly the slip and the numbers come
 from the slip itself. Where a learner spells the same slip another way (the course's per-example crop and
-the seed's whole-batch crop), the other spellings are ``variants``: the grader recognises them too.
+a blog post's whole-batch crop), the other spellings are ``variants``: the grader recognises them too.
 
 The battery (:func:`cases`) is what the grader checks a learner's functions on and what :func:`evaluate`
 runs a mistake on: the course's own test values (``np.random.seed(1)``; e.g. ``A_prev (10, 4, 4, 3)``,
@@ -1105,6 +1105,13 @@ def _pool_backward_mask_times_input(dA, cache, mode="max"):
 # =========================================================================================================
 
 
+# Where a mistake comes from, named as a reader finds it (the page renders the markdown link).
+ROT180_THREAD = (
+    "[Should it have a rot180 on filter to calculate dA_prev?](https://community.deeplearning.ai/t/"
+    "should-it-have-a-rot180-on-filter-to-calculate-da-prev/121204), a thread on the DeepLearning.AI community"
+)
+
+
 def _with_helper(func: Callable, helper: str, replacement: Callable) -> Callable:
     """``func`` with the global name ``helper`` bound to ``replacement``: the right caller of a wrong helper,
     as in a learner's notebook where every function calls the helpers the learner wrote."""
@@ -1228,7 +1235,7 @@ CATALOGUE: tuple[Mistake, ...] = (
             "Rotate the kernel before correlating: W_rot = np.rot90(W, 2) (or W[::-1, ::-1]), or use the course's"
             " per-window form da_prev_pad[window] += W[:, :, :, c] * dZ[i, h, w, c], which needs no rotation."
         ),
-        origin="learners' questions on the course's forum about the flip in dA_prev",
+        origin=ROT180_THREAD,
         function="conv_backward",
         code=_conv_backward_kernel_not_rotated,
         right=conv_backward_rot180,
@@ -1247,7 +1254,7 @@ CATALOGUE: tuple[Mistake, ...] = (
             "Add W[:, :, :, c] as it is: da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[:, :, :,"
             " c] * dZ[i, h, w, c]."
         ),
-        origin="a learner's question on the course's forum ('do you mean transpose?')",
+        origin=ROT180_THREAD + ", where a mentor asked 'do you mean transpose?'",
         function="conv_backward",
         code=_conv_backward_kernel_transposed,
         right=conv_backward,
@@ -1329,7 +1336,10 @@ CATALOGUE: tuple[Mistake, ...] = (
             "every filter is symmetric."
         ),
         fix="Use W[:, :, :, c] as it is going forward: the layer computes cross-correlation.",
-        origin="a learner's question on the course's forum ('should they not also be flipped going forward?')",
+        origin=(
+            "the Cross Validated question *Is it really necessary to flip the kernel in a conv-net* ('should they "
+            "not also be flipped, if we are strictly following the correct procedure, going forward also?')"
+        ),
         function="conv_forward",
         code=_conv_forward_flips_kernel,
         right=conv_forward,

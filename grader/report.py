@@ -23,8 +23,8 @@ __all__ = ["FunctionText", "function_text", "file_notes", "report_text", "printa
 @dataclass
 class FunctionText:
     """``headline``: ``"PASS  19 cases"``; ``problems``: one sentence per failing case (the first points at the
-    cause); ``mistakes``: ``(title, sentence, fix)`` per named mistake; ``notes``: helpers, NumPy 2, the
-    course's own check."""
+    cause); ``mistakes``: ``(title, sentence, fix)`` per named mistake; ``notes``: the course functions it calls,
+    NumPy 2, the course's own check."""
 
     function: str
     verdict: str
@@ -85,7 +85,7 @@ def function_text(f) -> FunctionText:
     if f.numpy2 is not None and f.verdict != "NUMPY 2":
         text.notes.append("NumPy 2: " + f.numpy2.detail)
     if f.helpers is not None and (f.helpers.judged_with == "reference" or not f.passed):
-        text.notes.append("helpers: " + f.helpers.detail)
+        text.notes.append("the functions it calls: " + f.helpers.detail)
     if f.course_check is not None and not f.passed:
         text.notes.append(f.course_check.detail)
     return text

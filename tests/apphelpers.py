@@ -63,6 +63,31 @@ def array(value):
     return np.asarray(value, dtype=float)
 
 
+def hidden_boxes(at: AppTest) -> set[str]:
+    """The controls' containers this page's style sheet hides (``ctl_input``, ...): ui/controls.py draws every shared
+    control on every page and hides the ones the page does not use."""
+    import re
+
+    css = " ".join(str(el.proto.body) for el in at.get("html"))
+    return set(re.findall(r"\.st-key-(ctl_\w+)", css))
+
+
+def shown_sidebar_widgets(at: AppTest) -> dict:
+    """The sidebar's keyed widgets a reader can see (not inside a hidden container), by key."""
+    hidden = hidden_boxes(at)
+
+    def walk(node, hide: bool):
+        block_id = str(getattr(getattr(node, "proto", None), "id", "") or "")
+        hide = hide or any(block_id.endswith("-" + box) for box in hidden)
+        key = getattr(node, "key", None)
+        if key and not hide and hasattr(node, "value") and node.type not in ("html", "markdown", "caption"):
+            yield key, node
+        for child in getattr(node, "children", {}).values():
+            yield from walk(child, hide)
+
+    return dict(walk(at.sidebar, False))
+
+
 def table(at: AppTest, k: int = 0):
     """The ``k``-th static table (``st.table``, as :func:`ui.tables.show_table` draws it) as a DataFrame of the text
     a reader sees: Markdown escapes removed, numbers still text (``pd.to_numeric`` reads them)."""

@@ -136,7 +136,7 @@ def test_bad_input_is_answered_with_an_error_not_an_exception():
     assert not messages(at, "error") and len(_verdicts(at)) == 2
 
 
-def test_seed_letters_run_out_with_a_hint_to_use_indexed_names():
+def test_the_letters_run_out_with_a_hint_to_use_indexed_names():
     at = open_app("symbolic")
     at.number_input(key="sym_k").set_value(4).run()
     assert_clean(at)

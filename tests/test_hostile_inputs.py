@@ -250,3 +250,32 @@ def test_typed_markdown_is_shown_as_text_not_rendered(text, live):
     assert "is not a number" in body
     for pattern in live:
         assert not re.search(pattern, body), (pattern, body)
+
+
+HOSTILE_CELLS = ["__import__('os').system('true')", float("nan"), float("inf"), -1e308, None, 10**30, "1 + 1"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_nonsense_in_every_grid_editor_is_refused_and_the_last_good_state_kept(page):
+    """Every typed matrix has a grid editor beside its text box; a hostile cell is refused with the text box's rules
+    (a message naming the cell), the text and the charts stay as they were."""
+    at = _open(page, {"input": "custom", "kernel": "custom", "dz": "custom", "dz_text": "1"})
+    for w in _widgets(at).values():  # every preset that offers "custom" switches to it
+        if w.type == "selectbox" and "custom" in w.options and w.value != "custom":
+            w.set_value("custom")
+    at.run()
+    assert_clean(at)
+    grids = [d.key for d in at.data_editor if d.key and d.key.startswith("_grid_")]
+    if not grids:
+        return  # a page without a typed matrix of its own, whose sidebar shows none
+    good = {k: json.dumps(v, sort_keys=True) for k, v in figures(at).items()}
+    texts = {k: w.value for k, w in _widgets(at).items() if w.type == "text_area"}
+    for value in HOSTILE_CELLS:
+        for key in [d.key for d in at.data_editor if d.key and d.key.startswith("_grid_")]:
+            at.session_state[key] = {"edited_rows": {0: {"1": value}}, "added_rows": [], "deleted_rows": []}
+            at.run()
+            _check(at, set(good), f"{page}: {key} <- {value!r}")
+            assert any("row 1, column 1" in m for m in messages(at, "error")), f"{page}: {value!r} not refused"
+        now = {k: json.dumps(v, sort_keys=True) for k, v in figures(at).items()}
+        assert now == good, f"{page}: {value!r} in a grid changed the charts"
+        assert texts == {k: w.value for k, w in _widgets(at).items() if w.type == "text_area"}, value

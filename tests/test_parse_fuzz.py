@@ -17,7 +17,16 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ui import limits
-from ui.parse import MAX_ABS, MAX_TEXT, MatrixParseError, format_matrix, parse_blocks, parse_matrix
+from ui.parse import (
+    MAX_ABS,
+    MAX_TEXT,
+    MatrixParseError,
+    edit_cells,
+    format_blocks,
+    format_matrix,
+    parse_blocks,
+    parse_matrix,
+)
 
 # What the app passes for a custom input (the largest bounds any text area uses).
 BOUNDS = dict(max_rows=limits.MAX_INPUT, max_cols=limits.MAX_INPUT, max_blocks=limits.MAX_CHANNELS)
@@ -156,6 +165,53 @@ def test_what_format_matrix_writes_parses_back(arrays, sep):
     assert len(result) == len(blocks)
     for got, want in zip(result, blocks, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-9)  # format_matrix keeps 6 significant digits
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    arrays=st.lists(st.lists(st.lists(_cells, min_size=3, max_size=3), min_size=2, max_size=2), min_size=1, max_size=4)
+)
+def test_what_format_blocks_writes_parses_back_exactly(arrays):
+    """The grid editor writes its matrices back into the text box with format_blocks: nothing may be rounded."""
+    blocks = [np.array(a, dtype=np.float64) for a in arrays]
+    result, error, events = parse_watched(format_blocks(blocks))
+    assert error is None and not events, error
+    for got, want in zip(result, blocks, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+# What a grid editor's cell can hold: numbers of any size, NaN, infinities, None (a cleared cell), text, bools
+_grid_values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**30), 10**30),
+    st.none(),
+    st.booleans(),
+    any_text,
+    st.sampled_from(["__import__('os').system('true')", "1e999", "nan", "-inf", "0x10", "1_000", "１"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(edits=st.dictionaries(st.tuples(st.integers(-1, 4), st.integers(-1, 4)), _grid_values, min_size=1, max_size=6))
+def test_any_grid_edit_is_refused_with_the_parsers_error_or_gives_a_sane_matrix(edits):
+    """A grid cell goes through the text box's rules: whatever it holds, the result is refused with a message naming
+    the cell, or is a finite matrix within the bound; nothing is executed."""
+    m = np.arange(12, dtype=np.float64).reshape(3, 4)
+    _watch.events = []
+    try:
+        try:
+            out, error = edit_cells(m, edits, name="grid"), None
+        except MatrixParseError as exc:
+            out, error = None, exc
+    finally:
+        events, _watch.events = _watch.events, None
+    assert not events, f"the grid edit triggered {events}"
+    if error is not None:
+        assert str(error).startswith("grid"), error
+        return
+    assert out.shape == m.shape and np.isfinite(out).all() and np.abs(out).max() <= MAX_ABS
+    for (r, c), value in edits.items():
+        assert out[r, c] == float(value)  # only numbers within the bound got through, as they are
 
 
 # Named hostile inputs: each must be refused with a message a visitor can act on.

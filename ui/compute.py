@@ -427,7 +427,7 @@ def matrix_forward_figure(A_prev, W, b, dZ, stride, pad, convention, q: int, dil
     M = matrix_figures.Panel(v["C"], "C", v["taps"], f_H * f_W, name="C")
     top = matrix_figures.Panel(v["a"], "a", name="a")
     right = matrix_figures.Panel(v["z"], "z", name="z")
-    return matrix_figures.matvec_figure(M, top, right, highlight_col=q)
+    return matrix_figures.matvec_figure(M, top, right, highlight_col=q, pick="cols")
 
 
 @caching.cache_resource(**_FIG_CACHE)
@@ -438,7 +438,7 @@ def matrix_backward_figure(A_prev, W, b, dZ, stride, pad, convention, q: int, di
     M = matrix_figures.Panel(v["C"].T, "Cᵀ", v["taps"].T, f_H * f_W, name="Cᵀ")
     top = matrix_figures.Panel(v["dz"], "dZ", name="dZ")
     right = matrix_figures.Panel(v["dA"].ravel(), "Cᵀ·dZ", name="dA_prev")
-    return matrix_figures.matvec_figure(M, top, right, highlight_row=q)
+    return matrix_figures.matvec_figure(M, top, right, highlight_row=q, pick="rows")
 
 
 @caching.cache_resource(**_FIG_CACHE)

@@ -3,6 +3,20 @@
 Every widget has a ``key`` and ``bind="query-params"``, so the URL carries the configuration and a
 link reopens it. Streamlit drops a URL value the widget cannot take (out of range, not an option);
 :func:`url_notice` tells the visitor when that happened.
+
+Each page shows the controls it uses (``uses``: sections of :data:`SECTIONS`, chosen by the router); the others are
+still drawn, at the same place, in containers the page's style sheet hides (``display: none``, so they are neither
+seen nor reached with the keyboard). Why not simply leave them out: what Streamlit 1.67 does with a bound widget that
+a run does not draw (checked in Chromium, ``SessionState._remove_stale_widgets`` and the frontend's
+``handlePageInfoChanged``) is to keep its value in session state, drop its parameter from the URL, and write it back
+when a later page draws it again; each of those changes of the address is a ``history.pushState``, so one page change
+left two or three entries in the browser's history, and going Back to the one in between (whose address lacks the
+value) reset the control to its default, since on history navigation the URL wins. A link to a page that did not draw
+a control (``/?stride=2``, a link shared from the home page) lost the value at the next page change, as the parameter
+belonged to no widget. A widget that moves to another container is remounted by the frontend, which drops its
+parameter too. Drawn everywhere, always in the same place, the controls keep the address complete on every page, as
+when every page showed them: one history entry per page change, links to any page, and the share link is the
+address.
 """
 
 from __future__ import annotations
@@ -10,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -19,7 +34,7 @@ import PIL.Image  # noqa: F401 - see below
 import streamlit as st
 
 from . import limits, presets
-from .parse import MAX_TEXT, MatrixParseError, parse_blocks
+from .typed_matrix import typed_blocks
 
 # pandas and PIL.Image are imported here, on the router's first line, before any page builds a figure: Plotly
 # looks them up in sys.modules without importing them, so a session that builds a figure while another session's
@@ -27,7 +42,21 @@ from .parse import MAX_TEXT, MatrixParseError, parse_blocks
 # 'pandas' has no attribute 'Series'). That happened on a freshly started server when a class opened the app at once;
 # importing them here makes every session wait for the import to finish (tests/test_load_smoke.py).
 
-__all__ = ["Config", "shared_controls", "current_config", "require_valid", "typed_blocks", "share_link", "url_notice"]
+__all__ = [
+    "Config",
+    "SECTIONS",
+    "CONVENTION_LABELS",
+    "HIDDEN_PREFIX",
+    "shared_controls",
+    "current_config",
+    "require_valid",
+    "typed_blocks",
+    "share_link",
+    "url_notice",
+    "stage",
+]
+
+SECTIONS = ("input", "kernel", "layer")
 
 _DEFAULTS = {
     "input": presets.INPUT_PRESETS[0],
@@ -48,6 +77,7 @@ _DEFAULTS = {
     "seed": 0,
 }
 CONVENTION_LABELS = {"cross-correlation": "correlation", "true convolution": "convolution"}
+HIDDEN_PREFIX = "ctl_"  # the keys of the controls' containers: st-key-ctl_input, ... (hidden by CSS when unused)
 
 
 @dataclass(frozen=True)
@@ -67,6 +97,7 @@ class Config:
     dilation: int = 1
     groups: int = 1
     kernel_problem: str | None = None  # why the kernel alone cannot be used (a page without the input needs only it)
+    input_problem: str | None = None  # why the input alone cannot be used (a page without the kernel needs only it)
 
     @property
     def layer(self) -> dict:
@@ -81,38 +112,6 @@ class Config:
         }
 
 
-# Markdown characters escaped with a backslash; an invisible word joiner (U+2060) before "." ":" "@", since
-# GitHub-style markdown turns bare www.x, http://x and a@b.c into links even when they are escaped.
-_PLAIN = str.maketrans(
-    {c: "\\" + c for c in "\\`*_{}[]()<>#+-!|$~=^&"} | {".": "\u2060.", "@": "\u2060@", ":": "\u2060\\:"}
-)
-
-
-def _plain(text: str) -> str:
-    """``text`` shown as it is by st.error / st.markdown, whatever it contains.
-
-    A parse error quotes what the visitor typed, and a hand-edited URL can type it for them: as it is,
-    ``http://...`` or ``a@b.co`` would become a live link in the app's own error box, ``[text](url)`` a
-    disguised one, ``:red[...]`` coloured text and ``$...$`` LaTeX.
-    """
-    return text.translate(_PLAIN)
-
-
-def typed_blocks(key: str, label: str, *, max_rows: int, max_cols: int, max_blocks: int, help: str) -> list | None:
-    """A bound text area parsed strictly; on a parse error shows ``st.error`` and returns the last good value."""
-    text = st.text_area(
-        label, value=_DEFAULTS.get(key, ""), key=key, bind="query-params", help=help, height=120, max_chars=MAX_TEXT
-    )
-    good_key = f"_last_good_{key}"
-    try:
-        blocks = parse_blocks(text, max_rows=max_rows, max_cols=max_cols, max_blocks=max_blocks, name=label)
-    except MatrixParseError as exc:
-        st.error(_plain(f"{exc}. Showing the last matrix that parsed."), icon=":material/warning:")
-        return st.session_state.get(good_key)
-    st.session_state[good_key] = blocks
-    return blocks
-
-
 def _blocks_to_channels(blocks: list, n: int, what: str) -> tuple[np.ndarray | None, str | None]:
     """1 block -> copied to every channel; n blocks -> one each; else a problem message."""
     if len(blocks) == 1:
@@ -122,138 +121,250 @@ def _blocks_to_channels(blocks: list, n: int, what: str) -> tuple[np.ndarray | N
     return None, f"The custom {what} has {len(blocks)} matrices; give 1 (copied to every channel) or {n}."
 
 
-def _num(label: str, key: str, lo: int, hi: int, help: str | None = None, disabled: bool = False) -> int:
-    return int(
-        st.number_input(label, lo, hi, _DEFAULTS[key], 1, key=key, bind="query-params", help=help, disabled=disabled)
+def _num(label: str, key: str, lo: int, hi: int, help: str | None = None) -> int:
+    return int(st.number_input(label, lo, hi, _DEFAULTS[key], 1, key=key, bind="query-params", help=help))
+
+
+def _size_line(what: str, blocks: list | None, why: str) -> None:
+    """The line that stands for the size boxes a fixed or typed matrix sets: the size in force, and where it comes
+    from (the boxes themselves are hidden, and keep their values for when a preset comes back)."""
+    size = f"{blocks[0].shape[0]} x {blocks[0].shape[1]}" if blocks else "–"
+    st.markdown(f"{what}: **{size}**, {why}")
+
+
+_INPUT_HELP = (
+    "Rows of numbers, one per line (or separated by ';'); spaces or commas between numbers. "
+    "For several channels, separate one matrix per channel with a blank line or '|'."
+)
+_KERNEL_HELP = (
+    "Rows of numbers, one per line. One matrix is used for every channel pair; or give "
+    "(C_in / groups) x C_out matrices (separated by a blank line or '|'), ordered (c_in 0, c_out 0), "
+    "(c_in 0, c_out 1), ..."
+)
+
+
+def _box(name: str):
+    """A keyed container for a group of controls, which the page's style sheet may hide (:func:`_hide`)."""
+    return st.container(key=HIDDEN_PREFIX + name)
+
+
+def _input_section(shown: bool, hide: set) -> dict:
+    """Input preset, H and W (or the size of the typed matrix), the custom matrix with its grid."""
+    st.subheader("Input")
+    preset = st.selectbox("Input preset", presets.INPUT_PRESETS, key="input", bind="query-params")
+    out = {"input": preset}
+    custom = preset == "custom"
+    line = st.empty()
+    with _box("hw"):
+        c1, c2 = st.columns(2)
+        with c1:
+            out["h"] = _num("H", "h", 1, limits.MAX_INPUT, "input height")
+        with c2:
+            out["w"] = _num("W", "w", 1, limits.MAX_INPUT, "input width")
+    if custom:
+        hide.add("hw")
+        out["input_blocks"] = typed_blocks(
+            "input_text",
+            "Custom input",
+            max_rows=limits.MAX_INPUT,
+            max_cols=limits.MAX_INPUT,
+            max_blocks=limits.MAX_CHANNELS,
+            help=_INPUT_HELP,
+            default=_DEFAULTS["input_text"],
+            block_label=lambda k: f"channel {k}",
+            grid=shown,
+        )
+        with line.container():
+            _size_line("H x W", out["input_blocks"], "the size of the typed matrix")
+    return out
+
+
+def _channels_section() -> dict:
+    st.subheader("Channels")
+    c1, c2 = st.columns(2)
+    out = {}
+    with c1, _box("cin"):
+        out["cin"] = _num("C_in", "cin", 1, limits.MAX_CHANNELS, "input channels")
+    with c2, _box("cout"):
+        out["cout"] = _num("C_out", "cout", 1, limits.MAX_CHANNELS, "output channels (filters)")
+    return out
+
+
+def _kernel_section(shown: bool, hide: set, n_C: int) -> dict:
+    """Kernel preset, f_H and f_W (or the size of the fixed or typed kernel), the custom kernel with its grid."""
+    st.subheader("Kernel")
+    preset = st.selectbox("Kernel preset", presets.KERNEL_PRESETS, key="kernel", bind="query-params")
+    out = {"kernel": preset}
+    line = st.empty()
+    with _box("fhw"):
+        c1, c2 = st.columns(2)
+        with c1:
+            out["kh"] = _num("f_H", "kh", 1, limits.MAX_KERNEL, "kernel height")
+        with c2:
+            out["kw"] = _num("f_W", "kw", 1, limits.MAX_KERNEL, "kernel width")
+    if preset in presets.FIXED_KERNELS:
+        hide.add("fhw")
+        with line.container():
+            _size_line("f_H x f_W", [presets.FIXED_KERNELS[preset]], f"{preset} is a fixed kernel")
+    elif preset == "custom":
+        hide.add("fhw")
+        out["kernel_blocks"] = typed_blocks(
+            "kernel_text",
+            "Custom kernel",
+            max_rows=limits.MAX_KERNEL,
+            max_cols=limits.MAX_KERNEL,
+            max_blocks=limits.MAX_CHANNELS**2,
+            help=_KERNEL_HELP,
+            default=_DEFAULTS["kernel_text"],
+            block_label=lambda k: f"c_in {k // n_C}, c_out {k % n_C}",
+            grid=shown,
+        )
+        with line.container():
+            _size_line("f_H x f_W", out["kernel_blocks"], "the size of the typed kernel")
+    return out
+
+
+def _layer_section(n_C_prev: int, n_C: int) -> dict:
+    st.subheader("Layer")
+    s1, s2, s3 = st.columns(3)
+    out = {}
+    with s1:
+        out["stride"] = _num("Stride", "stride", 1, limits.MAX_STRIDE)
+    with s2:
+        out["pad"] = _num("Padding", "pad", 0, limits.MAX_PAD)
+    with s3:
+        out["dilation"] = _num(
+            "Dilation",
+            "dilation",
+            1,
+            limits.MAX_DILATION,
+            "the kernel's taps sit this many cells apart on the input (1: next to each other); "
+            "the cells in between, the holes, are skipped",
+        )
+    out["groups"] = _groups_control(n_C_prev, n_C)
+    out["conv"] = st.radio(
+        "Forward convention",
+        list(CONVENTION_LABELS),
+        key="conv",
+        bind="query-params",
+        horizontal=True,
+        help="Cross-correlation is what the course, PyTorch and every framework compute. True convolution "
+        "rotates the kernel 180 degrees going forward; then the backward pass uses it unrotated.",
     )
+    return out
 
 
-def shared_controls() -> Config:
-    """Draw the sidebar controls and return the configuration (also stored for the pages)."""
+def _hide(names: set) -> None:
+    """The style sheet that hides the controls' containers ``names`` on this page (one rule; none when empty): the
+    keyed container, and the layout wrapper Streamlit puts around it (else the wrapper keeps its gap)."""
+    keys = [f".st-key-{HIDDEN_PREFIX}{n}" for n in sorted(names)]
+    rules = ", ".join(keys + [f'[data-testid="stLayoutWrapper"]:has(> {k})' for k in keys])
+    st.html(f"<style>{rules} {{display: none;}}</style>" if rules else "<style></style>")
+
+
+def stage(values: dict) -> None:
+    """Set widgets (by key) to ``values`` from what a run saw, then rerun at once: a widget cannot be changed once it is
+    drawn, so the values wait in session state and :func:`shared_controls`, first thing on the next run, writes them
+    before any widget is drawn (a click on a chart picks a cell this way: ui.widgets.pick_chart)."""
+    st.session_state["_staged"] = dict(values)
+    st.rerun()
+
+
+def _write_staged() -> None:
+    for key, value in st.session_state.pop("_staged", {}).items():
+        st.session_state[key] = value
+
+
+def shared_controls(uses: Iterable[str] = SECTIONS) -> Config:
+    """Draw the sidebar, showing the sections this page ``uses`` (of :data:`SECTIONS`: C_in and the random seed with
+    the input or the kernel), and return the configuration (also stored for the pages). The other controls are drawn
+    hidden, so that the address keeps their values (see the module's docstring)."""
+    uses = {s for s in SECTIONS if s in set(uses)}
+    _write_staged()
     _drop_infinite_url_values()
     # what the link asked for, before the widgets drop what they cannot take (read by url_notice)
     st.session_state.setdefault("_url_raw", st.query_params.to_dict())
+    page_hides = {s for s in SECTIONS if s not in uses} | ({"cout"} if "kernel" not in uses else set())
+    if not uses & {"input", "kernel"}:
+        page_hides |= {"channels", "seed"}
+    hide = set()  # the size boxes a fixed or typed matrix replaces, found while drawing
+    v = {}
     with st.sidebar:
-        st.subheader("Input")
-        input_preset = st.selectbox("Input preset", presets.INPUT_PRESETS, key="input", bind="query-params")
-        custom_in = input_preset == "custom"
-        c1, c2, c3 = st.columns(3)
-        n_H, n_W, n_C_prev = _hw_channels(c1, c2, c3, custom_in)
-        problem = None
-        if custom_in:
-            blocks = typed_blocks(
-                "input_text",
-                "Custom input",
-                max_rows=limits.MAX_INPUT,
-                max_cols=limits.MAX_INPUT,
-                max_blocks=limits.MAX_CHANNELS,
-                help="Rows of numbers, one per line (or separated by ';'); spaces or commas between numbers. "
-                "For several channels, separate one matrix per channel with a blank line or '|'.",
+        # The page's sections are hidden by a style sheet at the top, so that a page change never shows them while
+        # the sidebar is redrawn; the size boxes by one at the bottom. Both always there, so that the controls
+        # stay at the same place on every page.
+        _hide(page_hides)
+        note = st.empty()
+        if not uses:
+            note.caption(
+                "This page uses no input, kernel or layer: the ones you chose on the other pages are kept, in the "
+                "address and in the link below."
             )
-            A_prev, problem = (
-                (None, "Type a custom input.") if blocks is None else _blocks_to_channels(blocks, n_C_prev, "input")
+        with _box("input"):
+            v |= _input_section("input" in uses, hide)
+        with _box("channels"):
+            v |= _channels_section()
+        with _box("kernel"):
+            v |= _kernel_section("kernel" in uses, hide, v["cout"])
+        with _box("seed"):
+            v["seed"] = _num(
+                "Random seed", "seed", 0, limits.MAX_SEED, "the random presets draw the same numbers for the same seed"
             )
-        seed = _num("Random seed", "seed", 0, limits.MAX_SEED, "seeds the random presets")
-        if not custom_in:
-            A_prev = presets.make_input(input_preset, n_H, n_W, n_C_prev, seed)
-
-        st.subheader("Kernel")
-        kernel_preset = st.selectbox("Kernel preset", presets.KERNEL_PRESETS, key="kernel", bind="query-params")
-        fixed = kernel_preset in presets.FIXED_KERNELS or kernel_preset == "custom"
-        k1, k2, k3 = st.columns(3)
-        with k1:
-            f_H = _num("f_H", "kh", 1, limits.MAX_KERNEL, "kernel height", disabled=fixed)
-        with k2:
-            f_W = _num("f_W", "kw", 1, limits.MAX_KERNEL, "kernel width", disabled=fixed)
-        with k3:
-            n_C = _num("C_out", "cout", 1, limits.MAX_CHANNELS, "output channels (filters)")
-        if kernel_preset in presets.FIXED_KERNELS:
-            st.caption(f"{kernel_preset} is a fixed 3x3 kernel.")
-
-        st.subheader("Layer")
-        s1, s2, s3 = st.columns(3)
-        with s1:
-            stride = _num("Stride", "stride", 1, limits.MAX_STRIDE)
-        with s2:
-            pad = _num("Padding", "pad", 0, limits.MAX_PAD)
-        with s3:
-            dilation = _num(
-                "Dilation",
-                "dilation",
-                1,
-                limits.MAX_DILATION,
-                "the kernel's taps sit this many cells apart on the input (1: next to each other); "
-                "the cells in between, the holes, are skipped",
-            )
-        groups = _groups_control(n_C_prev, n_C)
-        cg_in = n_C_prev // groups  # input channels per group: the kernel's third axis
-        W = None
-        kernel_problem = None
-        if kernel_preset == "custom":
-            pairs = cg_in * n_C
-            blocks = typed_blocks(
-                "kernel_text",
-                "Custom kernel",
-                max_rows=limits.MAX_KERNEL,
-                max_cols=limits.MAX_KERNEL,
-                max_blocks=limits.MAX_CHANNELS**2,
-                help="Rows of numbers, one per line. One matrix is used for every channel pair; or give "
-                "(C_in / groups) x C_out matrices (separated by a blank line or '|'), ordered (c_in 0, c_out 0), "
-                "(c_in 0, c_out 1), ...",
-            )
-            if blocks is None:
-                kernel_problem = "Type a custom kernel."
-                problem = problem or kernel_problem
-            elif len(blocks) in (1, pairs):
-                stack = np.stack(blocks if len(blocks) > 1 else blocks * pairs, axis=-1)
-                W = stack.reshape(*stack.shape[:2], cg_in, n_C)  # (f_H, f_W, pairs) -> (f_H, f_W, C_in/g, C_out)
-            else:
-                what = "C_in x C_out" if groups == 1 else f"(C_in / groups) x C_out = {cg_in} x {n_C}"
-                kernel_problem = f"The custom kernel has {len(blocks)} matrices; give 1 or {what} = {pairs}."
-                problem = problem or kernel_problem
-        else:
-            W = presets.make_kernel(kernel_preset, f_H, f_W, cg_in, n_C, seed)
-        conv_label = st.radio(
-            "Forward convention",
-            list(CONVENTION_LABELS),
-            key="conv",
-            bind="query-params",
-            horizontal=True,
-            help="Cross-correlation is what the course, PyTorch and every framework compute. True convolution "
-            "rotates the kernel 180 degrees going forward; then the backward pass uses it unrotated.",
-        )
-        convention = CONVENTION_LABELS[conv_label]
-        if problem is None and A_prev is not None and W is not None:
-            problem = _geometry_problem(A_prev.shape, W.shape, pad, dilation)
+        with _box("layer"):
+            v |= _layer_section(v["cin"], v["cout"])
+        config = _configure(v)
         share_link()
-    n_filters = W.shape[3] if W is not None else n_C
-    config = Config(
-        A_prev=A_prev if A_prev is not None else np.zeros((1, 1, 1)),
-        W=W if W is not None else np.zeros((1, 1, 1, 1)),
-        b=np.zeros(n_filters),
-        stride=stride,
-        pad=pad,
-        convention=convention,
-        seed=seed,
-        input_preset=input_preset,
-        kernel_preset=kernel_preset,
-        problem=problem,
-        dilation=dilation,
-        groups=groups,
-        kernel_problem=kernel_problem,
-    )
+        _hide(hide)
     st.session_state["_config"] = config
     return config
 
 
-def _hw_channels(c1, c2, c3, custom_in: bool) -> tuple[int, int, int]:
-    with c1:
-        n_H = _num("H", "h", 1, limits.MAX_INPUT, "input height", disabled=custom_in)
-    with c2:
-        n_W = _num("W", "w", 1, limits.MAX_INPUT, "input width", disabled=custom_in)
-    with c3:
-        n_C_prev = _num("C_in", "cin", 1, limits.MAX_CHANNELS, "input channels")
-    return n_H, n_W, n_C_prev
+def _configure(v: dict) -> Config:
+    """The arrays and the problems, from the controls' values ``v``."""
+    seed, n_C_prev, n_C, groups = int(v["seed"]), int(v["cin"]), int(v["cout"]), int(v["groups"])
+    input_problem = kernel_problem = None
+    W = None
+    if v["input"] == "custom":
+        blocks = v["input_blocks"]
+        A_prev, input_problem = (
+            (None, "Type a custom input.") if blocks is None else _blocks_to_channels(blocks, n_C_prev, "input")
+        )
+    else:
+        A_prev = presets.make_input(v["input"], int(v["h"]), int(v["w"]), n_C_prev, seed)
+    cg_in = n_C_prev // groups  # input channels per group: the kernel's third axis
+    if v["kernel"] == "custom":
+        blocks = v["kernel_blocks"]
+        pairs = cg_in * n_C
+        if blocks is None:
+            kernel_problem = "Type a custom kernel."
+        elif len(blocks) in (1, pairs):
+            stack = np.stack(blocks if len(blocks) > 1 else blocks * pairs, axis=-1)
+            W = stack.reshape(*stack.shape[:2], cg_in, n_C)  # (f_H, f_W, pairs) -> (f_H, f_W, C_in/g, C_out)
+        else:
+            what = "C_in x C_out" if groups == 1 else f"(C_in / groups) x C_out = {cg_in} x {n_C}"
+            kernel_problem = f"The custom kernel has {len(blocks)} matrices; give 1 or {what} = {pairs}."
+    else:
+        W = presets.make_kernel(v["kernel"], int(v["kh"]), int(v["kw"]), cg_in, n_C, seed)
+    problem = input_problem or kernel_problem
+    if problem is None:
+        problem = _geometry_problem(A_prev.shape, W.shape, int(v["pad"]), int(v["dilation"]))
+    n_filters = W.shape[3] if W is not None else n_C
+    return Config(
+        A_prev=A_prev if A_prev is not None else np.zeros((1, 1, 1)),
+        W=W if W is not None else np.zeros((1, 1, 1, 1)),
+        b=np.zeros(n_filters),
+        stride=int(v["stride"]),
+        pad=int(v["pad"]),
+        convention=CONVENTION_LABELS[v["conv"]],
+        seed=seed,
+        input_preset=v["input"],
+        kernel_preset=v["kernel"],
+        problem=problem,
+        dilation=int(v["dilation"]),
+        groups=groups,
+        kernel_problem=kernel_problem,
+        input_problem=input_problem,
+    )
 
 
 def _groups_control(n_C_prev: int, n_C: int) -> int:
@@ -302,10 +413,11 @@ def current_config() -> Config:
     return st.session_state["_config"]
 
 
-def require_valid(config: Config, kernel_only: bool = False) -> None:
+def require_valid(config: Config, kernel_only: bool = False, input_only: bool = False) -> None:
     """Stop the page with a clear message when the configuration cannot be computed; ``kernel_only``: when the
-    kernel cannot be used (for a page that takes only the sidebar's kernel and layer, not its input)."""
-    problem = config.kernel_problem if kernel_only else config.problem
+    kernel cannot be used (for a page that takes only the sidebar's kernel and layer, not its input);
+    ``input_only``: when the input cannot be used (for a page that takes only the input)."""
+    problem = config.kernel_problem if kernel_only else config.input_problem if input_only else config.problem
     if problem:
         st.error(problem, icon=":material/block:")
         st.stop()

@@ -13,9 +13,29 @@ import plotly.graph_objects as go
 from convcore.trace import Rot180Trace, ScatterTrace
 
 from . import limits
-from .figures import Grid, Step, fmt, grids_figure, pad_mask, position_grid, scatter_figure, slide_figure, sum_text
+from .figures import (
+    Grid,
+    Spec,
+    Step,
+    fmt,
+    grids_figure,
+    pad_mask,
+    position_grid,
+    scatter_figure,
+    slide_figure,
+    sum_text,
+)
+from .pick_figures import cell_outline, pick_layer, with_outlines
 
-__all__ = ["scatter_form_figure", "rot180_form_figure", "verdict_figure", "scatter_steps", "rot180_steps"]
+__all__ = [
+    "scatter_form_figure",
+    "rot180_form_figure",
+    "verdict_figure",
+    "verdict_picked",
+    "scatter_steps",
+    "rot180_steps",
+]
+VERDICT_PANELS = 4
 
 
 def scatter_form_figure(t: ScatterTrace, c_in: int = 0) -> go.Figure:
@@ -143,11 +163,29 @@ def rot180_steps(t: Rot180Trace, c_in: int = 0) -> int:
 
 
 def verdict_figure(scatter: np.ndarray, rot: np.ndarray, unrotated: np.ndarray) -> go.Figure:
-    """The two right results (n_H_prev, n_W_prev), the result without the rotation, and wrong - right."""
+    """The two right results (n_H_prev, n_W_prev), the result without the rotation, and wrong - right.
+
+    A click on a cell of any panel picks that input cell (it reports ``x = col``, ``y = row``, unpadded).
+    """
     grids = [
         Grid(z=scatter, title="dA_prev, scatter"),
         Grid(z=rot, title="dA_prev, rot180"),
         Grid(z=unrotated, title="without the rotation (wrong)"),
         Grid(z=unrotated - scatter, title="difference: wrong - right"),
     ]
-    return grids_figure(grids, cols=4, height=400)
+    spec = grids_figure(grids, cols=VERDICT_PANELS, height=400).to_dict()
+    every = np.ones(scatter.shape, bool)
+    for k, g in enumerate(grids, start=1):
+        axis = "" if k == 1 else str(k)
+        hover = "input cell (%{y}, %{x}): %{customdata:.4g}"
+        spec["data"].append(pick_layer(every, g.z, hover, xaxis=f"x{axis}", yaxis=f"y{axis}"))
+    return Spec(spec)
+
+
+def verdict_picked(fig: Spec, cell: tuple[int, int], pad: int, shape: tuple[int, int]) -> Spec:
+    """The verdict figure with the picked padded ``cell`` outlined on every panel (none for a padding cell)."""
+    y, x = cell[0] - pad, cell[1] - pad
+    if not (0 <= y < shape[0] and 0 <= x < shape[1]):
+        return fig
+    refs = ["" if k == 1 else str(k) for k in range(1, VERDICT_PANELS + 1)]
+    return with_outlines(fig, [cell_outline(x, y, f"x{a}", f"y{a}") for a in refs])

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import limits
 from .figures import HILITE, PAD_GREY, POSITION, SIGNED, Grid, Spec, fmt, grids_figure, lift_titles
+from .pick_figures import pick_layer
 
 __all__ = [
     "Panel",
@@ -216,11 +217,17 @@ def _numbers(rows: int, cols: int, cell: float) -> bool:
 
 
 def matvec_figure(
-    M: Panel, top: Panel, right: Panel, highlight_col: int | None = None, highlight_row: int | None = None
+    M: Panel,
+    top: Panel,
+    right: Panel,
+    highlight_col: int | None = None,
+    highlight_row: int | None = None,
+    pick: str | None = None,
 ) -> Spec:
     """``right = M · top``: the vector ``top (Q,)`` as a strip above ``M (R, Q)``, the result ``right (R,)`` as a
     column at its right. ``highlight_col`` outlines a column of M and its entry of ``top``; ``highlight_row`` a row
-    of M and its entry of ``right``."""
+    of M and its entry of ``right``. ``pick`` ``"cols"`` (or ``"rows"``): a click on a weight of M or on an entry of
+    ``top`` (of ``right``) picks its column (row): it reports ``x``, the column (``y``, the row)."""
     R, Q = M.z.shape
     cell, font, label = _sized(Q + 5, R + 5)
     gap = int(np.ceil(label)) + 1  # rows between the strip and the matrix: room for the matrix's title
@@ -239,6 +246,9 @@ def matvec_figure(
         Panel(np.reshape(right.z, (R, 1)), "", name=right.name), x_right, 0, _zmax(right.z), vec_numbers, font
     ):
         fig.add_trace(t)
+    if pick is not None:
+        for t in _pick_traces(M, top, right, pick, top_y, x_right):
+            fig.add_trace(t)
     if highlight_col is not None:
         fig.add_trace(_outline(highlight_col, 0, 1, R))
         fig.add_trace(_outline(highlight_col, top_y, 1, 1))
@@ -254,6 +264,21 @@ def matvec_figure(
     )
     side = max(1.5, 40 / cell)  # room on the left for the labels (Plotly hides annotations outside the axes' range)
     return _finish(fig, [-0.5 - side, x_right + 0.5], [R - 0.5, top_y - 0.5 - label], cell)
+
+
+def _pick_traces(M: Panel, top: Panel, right: Panel, pick: str, top_y: float, x_right: float) -> list[dict]:
+    """The pick layers of :func:`matvec_figure`: on M's weights (every cell when M is not a kernel's matrix) and on
+    the vector whose entries name the columns (``top``, at row ``top_y``) or the rows (``right``, at ``x_right``)."""
+    R, Q = M.z.shape
+    cells = M.taps >= 0 if M.taps is not None else np.ones((R, Q), bool)
+    out = [pick_layer(cells, M.z, f"{M.name}[%{{y}}, %{{x}}] = %{{customdata:.4g}}")]
+    if pick == "cols":
+        vec = np.reshape(top.z, (1, Q))
+        out.append(pick_layer(np.ones_like(vec, bool), vec, f"{top.name}[%{{x}}] = %{{customdata:.4g}}", y0=top_y))
+    else:
+        vec = np.reshape(right.z, (R, 1))
+        out.append(pick_layer(np.ones_like(vec, bool), vec, f"{right.name}[%{{y}}] = %{{customdata:.4g}}", x0=x_right))
+    return out
 
 
 def gemm_figure(left: Panel, top: Panel, result: Panel) -> Spec:

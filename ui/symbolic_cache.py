@@ -28,7 +28,7 @@ import convcore
 from convcore import symbolic
 from convcore.symbolic import LIMITS, Derivation
 
-from . import caching, presets
+from . import caching, presets, symbolic_figures
 from .controls import Config
 from .figures import fmt
 
@@ -39,6 +39,7 @@ __all__ = [
     "latex_view",
     "jacobian_view",
     "jacobian_table",
+    "jacobian_figure",
     "numeric_check",
     "sidebar_layer",
     "check_numbers",
@@ -317,6 +318,29 @@ def jacobian_table(
             body.append(_row([hi(c) for c in row] if j == col else row))
         n_cols = len(r.output_latex)
     return f"\\begin{{array}}{{c|{'c' * n_cols}}} {header} \\\\ \\hline " + " \\\\ ".join(body) + " \\end{array}"
+
+
+@caching.cache_resource(**_CACHE)
+def jacobian_figure(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, dilation, groups):
+    """The Jacobian as a matrix of the kernel's entries (:func:`ui.symbolic_figures.jacobian_figure`), cells coloured
+    by the kernel tap they hold: a click on an entry picks its input's column."""
+    r = derivation(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, dilation, groups)
+    w = np.asarray(r.w, dtype=object)
+    kw = w.shape[1] if ndim == 2 else 1
+    tap_of = {}
+    for index in np.ndindex(w.shape):
+        tap_of[w[index]] = index[0] * kw + (index[1] if ndim == 2 else 0)
+    J = r.jacobian
+    taps = np.full((J.rows, J.cols), -1)
+    text = np.full((J.rows, J.cols), "", dtype=object)
+    for i in range(J.rows):
+        for j, e in enumerate(J.row(i)):
+            if e != 0:
+                taps[i, j] = tap_of.get(e, -1)
+                text[i, j] = str(e) if ndim == 1 else f"{tap_of.get(e, 0) // kw},{tap_of.get(e, 0) % kw}"
+    layer = Layer(ndim, in_shape, k_shape, stride, pad, n_c_in, n_c_out, convention, names, dilation, groups)
+    outputs = [re.sub(r"[{}]", "", name).replace("_", " ") for name in r.output_latex]
+    return symbolic_figures.jacobian_figure(taps, int(np.prod(k_shape)), text, input_labels(layer), outputs)
 
 
 @caching.cache_data(max_entries=128, show_spinner=False)

@@ -1,14 +1,17 @@
-"""Page-level widgets shared by several pages (upstream-gradient choice, channel pickers, downloads)."""
+"""Page-level widgets shared by several pages (upstream-gradient choice, channel pickers, downloads, charts whose
+cells a click picks)."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import streamlit as st
 
-from . import limits, presets
-from .controls import typed_blocks
+from . import limits, pick_figures, presets
+from .controls import stage, typed_blocks
 
-__all__ = ["dz_control", "index_select", "figure_download"]
+__all__ = ["dz_control", "index_select", "figure_download", "pick_chart", "stage_pick"]
 
 
 def index_select(label: str, n: int, key: str) -> int:
@@ -45,7 +48,14 @@ def dz_control(n_H: int, n_W: int, n_C: int, seed: int, what: str = "dZ") -> np.
             w = st.number_input("col w", 0, n_W - 1, min(n_W // 2, n_W - 1), key="dz_w", bind="query-params")
         with cols[3]:
             c = st.number_input("channel", 0, n_C - 1, 0, key="dz_c", bind="query-params") if n_C > 1 else 0
-        return presets.make_dz(preset, n_H, n_W, n_C, seed, (int(h), int(w), int(c)))
+        dz = presets.make_dz(preset, n_H, n_W, n_C, seed, (int(h), int(w), int(c)))
+        with st.columns([1, 2] if n_W <= 12 else [1, 1])[0]:
+            where = f"{what}[:, :, {int(c)}]" if n_C > 1 else what
+            fig = pick_figures.picker_figure(dz[:, :, int(c)], f"{where}: click a cell to move the 1", (int(h), int(w)))
+            pick = pick_chart(fig, "dz_pick")
+            if pick is not None and 0 <= pick[1] < n_H and 0 <= pick[0] < n_W:
+                stage_pick({"dz_h": pick[1], "dz_w": pick[0]}, {"dz_h": int(h), "dz_w": int(w)})
+        return dz
     if preset == "custom":
         blocks = typed_blocks(
             "dz_text",
@@ -78,3 +88,33 @@ def figure_download(fig, name: str, key: str) -> None:
         on_click="ignore",
         icon=":material/download:",
     )
+
+
+def pick_chart(fig, key: str, **kwargs) -> tuple[int, int] | None:
+    """``st.plotly_chart`` of a figure with a pick layer (:func:`ui.pick_figures.pick_layer`): the ``(x, y)`` of the
+    clicked cell, in the figure's own coordinates, or None when nothing was clicked. The caller checks the cell
+    against what it can pick (the report comes from the browser).
+
+    Streamlit 1.67 computes a chart's element id from its spec, so a chart whose figure changes (the picked cell is
+    outlined) starts with no selection: a pick is reported once.
+    """
+    kwargs.setdefault("width", "stretch")
+    event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points",), **kwargs)
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    for point in points or ():
+        try:
+            x, y = float(point["x"]), float(point["y"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if math.isfinite(x) and math.isfinite(y) and x == round(x) and y == round(y):
+            return int(x), int(y)
+    return None
+
+
+def stage_pick(values: dict, current: dict) -> None:
+    """Write a pick into the bound boxes it sets (``values`` by key), unless they hold it already; then rerun."""
+    if any(current.get(k) != v for k, v in values.items()):
+        stage(values)

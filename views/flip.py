@@ -9,7 +9,7 @@ from ui import compute, flip_figures, presets
 from ui.controls import current_config, require_valid
 from ui.figures import fmt
 from ui.tables import show_table
-from ui.widgets import dz_control, figure_download, index_select
+from ui.widgets import dz_control, figure_download, index_select, pick_chart, stage_pick
 
 config = current_config()
 st.title("Is the kernel flipped? dA_prev two ways")
@@ -123,10 +123,11 @@ else:
         icon=":material/bug_report:",
     )
 fig_v = compute.verdict_figure(A, W, dZ, s, p, conv, c_in, d, g)
-st.plotly_chart(fig_v, width="stretch", key="verdict")
+verdict_slot = st.empty()  # drawn once the cell below is known, with that cell outlined
 st.caption(
     "dA_prev by the scatter form, by the rot180 form, without the rotation, and the difference of the wrong one from "
-    "the right one. The matrix view adds Cᵀ·dZ and conv_transpose2d(dZ, W) to the same comparison."
+    "the right one. Click a cell to write its gradient out below. The matrix view adds Cᵀ·dZ and "
+    "conv_transpose2d(dZ, W) to the same comparison."
 )
 c_links = st.columns(2)
 with c_links[0]:
@@ -146,12 +147,17 @@ elif diff_wrong == 0:
     )
 
 st.subheader("One input cell's gradient, written out")
+st.caption("Pick the cell by clicking it in the verdict above, or type its row and column in the padded input.")
 H_p, W_p = sc.dA_pad.shape[:2]
 a, b_, _ = st.columns([1, 1, 2])
 with a:
     y = st.number_input("padded row", 0, H_p - 1, min(p + 1, H_p - 1), key="cell_y", bind="query-params")
 with b_:
     x = st.number_input("padded col", 0, W_p - 1, min(p + 1, W_p - 1), key="cell_x", bind="query-params")
+with verdict_slot.container():
+    pick = pick_chart(flip_figures.verdict_picked(fig_v, (int(y), int(x)), p, A.shape[:2]), "verdict")
+if pick is not None and 0 <= pick[1] < A.shape[0] and 0 <= pick[0] < A.shape[1]:  # a cell of dA_prev: unpadded
+    stage_pick({"cell_y": pick[1] + p, "cell_x": pick[0] + p}, {"cell_y": int(y), "cell_x": int(x)})
 terms = compute.cell_terms(fwd.K, dZ, s, int(y), int(x), c_in, d, g)
 where = (
     "a padding cell (cropped away)"

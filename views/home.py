@@ -66,7 +66,7 @@ LINKS = [
         "views/symbolic.py",
         "Symbolic derivation (SymPy)",
         ":material/function:",
-        "The seed's a b c d e with x y: SymPy differentiates, and the reversed kernel appears by itself.",
+        "The classic example [a b c d e] * [x y]: SymPy differentiates, and the reversed kernel appears by itself.",
     ),
     (
         "views/mistakes.py",
@@ -87,7 +87,21 @@ for path, label, icon, caption in LINKS:
     st.caption(caption)
 
 st.info(
-    "Every control in the sidebar is kept in the address bar: copy the link to reopen the same configuration, "
-    "for example to put it on a slide.",
+    "The controls in the sidebar are kept in the address bar: copy the link to reopen the same configuration, "
+    "for example to put it on a slide. Each page shows the controls it uses; the others keep their values.",
     icon=":material/link:",
+)
+
+st.subheader("The questions, as learners asked them")
+st.markdown(
+    "- *Should it have a rot180 on filter to calculate dA_prev?*, on the "
+    "[DeepLearning.AI community](https://community.deeplearning.ai/t/should-it-have-a-rot180-on-filter-to-calculate-"
+    "da-prev/121204): the course's loop adds W, not the rotated W, and the course's test only checks mean(dA). "
+    "The flip page answers it.\n"
+    "- *Is it really necessary to flip the kernel in a conv-net*, on Cross Validated: the classic example "
+    "[a b c d e] * [x y], where dQ/dc = [0 y x 0 0] is the kernel reversed. The symbolic page derives it.\n"
+    "- *An error with respect to filter weights in CNN during the backpropagation*, on "
+    "[Data Science Stack Exchange](https://datascience.stackexchange.com/questions/38896/an-error-with-respect-to-"
+    "filter-weights-in-cnn-during-the-backpropagation): an input of 5 channels and 10 filters, so how can dE/dF be a "
+    "correlation when the depths do not match? The dW page answers it."
 )

@@ -8,7 +8,7 @@ from ui import compute, limits, matrix_figures
 from ui.controls import current_config, require_valid
 from ui.figures import fmt
 from ui.tables import show_table
-from ui.widgets import dz_control, index_select
+from ui.widgets import dz_control, index_select, pick_chart, stage_pick
 
 config = current_config()
 st.title("The matrix view: C and Cᵀ")
@@ -81,16 +81,17 @@ else:
         )
     q = int(np.ravel_multi_index((y, x, k), A.shape))  # its column of C, its row of Cᵀ
     q_name = f"q = {q}" + (f" (A_prev[{y}, {x}, {k}])" if n_C_prev > 1 else f" (A_prev[{y}, {x}])")
+    picks = []  # a click on a column of C or a row of Cᵀ picks that input cell
     if drawn:
-        st.plotly_chart(
-            compute.matrix_forward_figure(A, W, config.b, dZ, *layer, q, d, g), width="stretch", key="mx_forward"
-        )
+        pick = pick_chart(compute.matrix_forward_figure(A, W, config.b, dZ, *layer, q, d, g), "mx_forward")
+        picks.append(pick[0] if pick is not None else None)  # a column of C: x
         st.caption(
             f"The strip on top is a, one entry above each column of C; each entry of z (right) is its row of C times "
             f"a, plus the bias (0 here). Kernel entries are coloured by their position in {kname}, as on the forward "
             "page (dark: the first tap, yellow: the last), so each weight keeps its colour; numbers are written "
             "when the "
-            f"matrix is small enough. The outlined column is input cell {q_name}."
+            f"matrix is small enough. The outlined column is input cell {q_name}; click a weight of another column, "
+            "or its entry of a, to follow that input cell."
         )
     else:
         st.info(
@@ -107,13 +108,20 @@ else:
         "the input cell's gradient."
     )
     if drawn:
-        st.plotly_chart(
-            compute.matrix_backward_figure(A, W, config.b, dZ, *layer, q, d, g), width="stretch", key="mx_backward"
-        )
+        pick = pick_chart(compute.matrix_backward_figure(A, W, config.b, dZ, *layer, q, d, g), "mx_backward")
+        picks.append(pick[1] if pick is not None else None)  # a row of Cᵀ: y
         st.caption(
             f"dZ is the strip on top, one entry above each column of Cᵀ; each entry of Cᵀ·dZ (right) is its row of Cᵀ "
-            f"times dZ. The outlined row is input cell {q_name}."
+            f"times dZ. The outlined row is input cell {q_name}; click a weight of another row, or its entry of "
+            "Cᵀ·dZ, to read that row."
         )
+    for picked_q in picks:
+        if picked_q is not None and 0 <= picked_q < Q:
+            py, px, pk = (int(i) for i in np.unravel_index(picked_q, A.shape))
+            picked, current = {"mx_y": py, "mx_x": px}, {"mx_y": y, "mx_x": x}
+            if n_C_prev > 1:
+                picked["mx_k"], current["mx_k"] = pk, k
+            stage_pick(picked, current)
     terms = compute.cell_terms(fwd.K, dZ, s, y + p, x + p, k, d, g)
     st.markdown(f"**Row {q_name} of Cᵀ, read along:**")
     st.plotly_chart(

@@ -17,10 +17,7 @@ st.markdown(
     "dA entry to the position of its window's maximum (the mask); average pooling spreads dA / (f·f) over the "
     "window (`distribute_value`). Where windows overlap, the gradients add up."
 )
-# Pooling uses only the sidebar's input: a problem with the kernel does not stop this page, one with a custom
-# input (the only kind of input that can fail) does.
-if config.problem and config.input_preset == "custom":
-    require_valid(config)
+require_valid(config, input_only=True)  # pooling uses only the sidebar's input: the kernel's problems do not matter
 
 A = config.A_prev
 n_H_prev, n_W_prev, n_C = A.shape

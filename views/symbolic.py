@@ -6,10 +6,13 @@ import streamlit as st
 from convcore.symbolic import LIMITS
 from ui import symbolic_cache as sym
 from ui.controls import CONVENTION_LABELS, current_config
+from ui.pick_figures import cell_outline, with_outlines
 from ui.tables import show_table
+from ui.widgets import pick_chart, stage_pick
 
 MAX_TABLE_COLS = 24  # the whole Jacobian is drawn when it has at most this many columns (else transposed)
 CONVENTION_NAMES = {v: k for k, v in CONVENTION_LABELS.items()}
+LETTERS = "letters"  # the classic example's names: a b c d e, x y
 PAGE_KEYS = ("sym_dim", "sym_names", "sym_n", "sym_k", "sym_stride", "sym_pad", "sym_sidebar", "sym_h", "sym_w")
 PAGE_KEYS += ("sym_kh", "sym_kw", "sym_cin", "sym_cout", "sym_col", "sym_numbers", "sym_dilation", "sym_groups")
 
@@ -60,12 +63,13 @@ if dim == "1D":
     with c[0]:
         names = st.radio(
             "Names",
-            ["seed letters", "indexed"],
+            [LETTERS, "indexed"],
             key="sym_names",
             bind="query-params",
             horizontal=True,
-            help="The seed thread's letters: input a b c d e ..., kernel x y (z), upstream gradient f g h i ... "
-            "Indexed: x_i, w_u, δ_h, for any size.",
+            help="Letters: the names of the classic example [a b c d e] * [x y]: input a b c d e ..., kernel x y (z), "
+            "upstream gradient f g h i ... (up to a kernel of 3 and 23 letters in all). Indexed: x_i, w_u, δ_h, "
+            "for any size.",
         )
     with c[1]:
         n = _num("input length n", "sym_n", 1, LIMITS["n_in_1d"], 5)
@@ -86,13 +90,14 @@ if dim == "1D":
         1,
         1,
         config.convention,
-        "seed" if names == "seed letters" else "indexed",
+        "seed" if names == LETTERS else "indexed",  # convcore.symbolic calls the letters names="seed"
         dilation,
     )
     if layer.names == "seed" and (n, k, stride, pad) == (5, 2, 1, 0):
         st.caption(
-            "The seed thread's example: input L = [a b c d e], filter [x y], output Q = [ax+by, bx+cy, ...]. "
-            "Its answer: dQ/dc = [0 y x 0], the kernel reversed, so dE/dc = gy + hx."
+            "The classic example, from the Cross Validated question *Is it really necessary to flip the kernel in a "
+            "conv-net*: input L = [a b c d e], filter [x y], output Q = [ax+by, bx+cy, ...]. Its answer: "
+            "dQ/dc = [0 y x 0], the kernel reversed, so dE/dc = gy + hx."
         )
 else:
     from_sidebar = st.toggle(
@@ -140,12 +145,17 @@ with st.spinner("SymPy is deriving the gradients...", show_time=True):
         r = sym.derivation(*layer.key)
         view = sym.latex_view(*layer.key)
     except ValueError as exc:
-        hint = " (In the Names control above, that is **indexed**.)" if "names='seed'" in str(exc) else ""
-        st.error(f"SymPy cannot derive this layer: {exc}.{hint}", icon=":material/block:")
+        why = (
+            "the letters run out: the kernel has x, y and z, the input and the upstream gradient share a to w. "
+            "Choose **indexed** names above"
+            if "names='seed'" in str(exc)  # convcore's name for the letters, not for a reader
+            else str(exc)
+        )
+        st.error(f"SymPy cannot derive this layer: {why}.", icon=":material/block:")
         st.stop()
 
-seed = layer.names == "seed"
-X, Z = ("L", "Q") if seed else ("x", "z")
+letters = layer.names == "seed"
+X, Z = ("L", "Q") if letters else ("x", "z")
 multi = layer.n_c_in * layer.n_c_out > 1
 ONE, TWO = (6, 3) if multi else (8, 4)  # terms per line: one column of lines, two side by side
 SHOWN = 4 if multi else 6  # lines shown before "the other N" (2D layers have dozens); read by _show
@@ -223,6 +233,15 @@ else:
 # the options are the names themselves: the URL (and the sidebar's share link) carry the name, e.g. sym_col=c
 chosen = st.selectbox("Input whose column is highlighted", labels, index=default, key="sym_col", bind="query-params")
 col = labels.index(chosen) if chosen in labels else default
+jac_fig = with_outlines(sym.jacobian_figure(*layer.key), [cell_outline(col, 0, h=view.n_outputs)])
+pick = pick_chart(jac_fig, "sym_jacobian")
+if pick is not None and 0 <= pick[0] < len(labels):  # a click reports the entry's column: its input
+    stage_pick({"sym_col": labels[pick[0]]}, {"sym_col": labels[col]})
+st.caption(
+    "Each entry is the kernel entry that connects an output (row) to an input (column), coloured by its position in "
+    f"the kernel as on the other pages; blank: 0. The outlined column is input {labels[col]}: click an entry to follow "
+    "another input (or choose it above)."
+)
 jac = sym.jacobian_view(*layer.key, col)
 transpose = view.n_inputs > MAX_TABLE_COLS
 if not transpose or view.n_outputs <= MAX_TABLE_COLS:
@@ -372,13 +391,13 @@ source = st.radio(
     bind="query-params",
     horizontal=True,
     help="The sidebar's input and kernel (their top-left corner when they are larger than this layer), or small "
-    "random integers from the sidebar's seed. δ: the 'random integers' upstream gradient of the flip page.",
+    "random integers from the sidebar's random seed. δ: the 'random integers' upstream gradient of the flip page.",
 )
 x, w, dz, where, why_not = sym.check_numbers(config, layer, r.out_shape, source == "the sidebar's numbers")
 if why_not:
     st.info(f"The sidebar's numbers do not fit, so the check uses random integers: {why_not}.", icon=":material/info:")
-st.caption(f"x and w: {where}; δ: random integers (seed {config.seed}, as on the flip page).")
-dz_name = "\\frac{\\partial E}{\\partial Q}" if seed else "\\delta"
+st.caption(f"x and w: {where}; δ: random integers (random seed {config.seed}, as on the flip page).")
+dz_name = "\\frac{\\partial E}{\\partial Q}" if letters else "\\delta"
 if layer.ndim == 1:
     parts = [(sym.numbers_latex(name, arr, 1), _px(len(arr))) for name, arr in ((X, x), ("w", w), (dz_name, dz))]
     st.latex(sym.latex_row(parts))

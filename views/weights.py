@@ -1,4 +1,5 @@
-"""dW and db: one correlation per (input channel, output channel) pair, the answer to the seed's depth mismatch."""
+"""dW and db: one correlation per (input channel, output channel) pair, the answer to the question of the depths
+that do not match (5 input channels, 10 filters)."""
 
 import numpy as np
 import pandas as pd
@@ -29,8 +30,10 @@ fast = compute.weight_check(A, W.shape, dZ, s, p, conv, d, g)
 
 st.subheader("1. The depths do not match: one panel per channel pair")
 st.markdown(
-    f"A classic question: *the input has 5 channels and there are 10 filters, so dZ has depth 10 and the input "
-    f"depth 5: how can they be correlated?* They never are as a whole. Here your input has **{n_C_prev} "
+    "A classic question ([on Data Science Stack Exchange](https://datascience.stackexchange.com/questions/38896/"
+    "an-error-with-respect-to-filter-weights-in-cnn-during-the-backpropagation)): *the input has 5 channels and there "
+    "are 10 filters, so dZ has depth 10 and the input depth 5: how can they be correlated?* They never are as a "
+    f"whole. Here your input has **{n_C_prev} "
     f"channel{'s' * (n_C_prev > 1)}** and there {'are' if n_C > 1 else 'is'} **{n_C} filter{'s' * (n_C > 1)}**: "
     + (
         f"dW has **{n_C_prev} x {n_C} = {n_C_prev * n_C} panel{'s' * (n_C_prev * n_C > 1)}** of {f_H} x {f_W}; "
