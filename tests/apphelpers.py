@@ -35,7 +35,7 @@ def figures(at: AppTest) -> dict[str, dict]:
 def texts(at: AppTest) -> str:
     """All markdown, captions, LaTeX and titles of the run, joined: what a reader sees as text."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
-    parts += [s.value for s in at.subheader] + [x.value for x in at.latex]
+    parts += [h.value for h in at.header] + [s.value for s in at.subheader] + [x.value for x in at.latex]
     return "\n".join(str(p) for p in parts)
 
 

@@ -60,7 +60,7 @@ def _show_function(k: int, f) -> None:
     """One function's verdict, its mistakes with their fixes and links, and its output beside the right one."""
     t = function_text(f)
     with st.container(border=True):
-        st.markdown(f"#### `{f.function}` :{COLOUR[t.verdict]}[{t.verdict}]")
+        st.markdown(f"### `{f.function}` :{COLOUR[t.verdict]}[{t.verdict}]")
         if t.verdict == "PASS":
             st.caption(t.headline.split("  ", 1)[1] + " checked entry by entry.")
             for note in t.notes:
@@ -111,7 +111,7 @@ def _show_function(k: int, f) -> None:
 
 
 def _show_report(report) -> None:
-    st.subheader("Your report")
+    st.header("Your report")
     if report.error:
         st.error(report.error, icon=":material/error:")
         return

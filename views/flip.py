@@ -30,7 +30,7 @@ sc = compute.scatter(A.shape, W, dZ, s, p, conv, d, g)
 rt = compute.rot180(A.shape, W, dZ, s, p, conv, d, g)
 res = compute.backward_all(A, W, dZ, s, p, conv, d, g)
 
-st.subheader("1. Scatter form (the course's loop)")
+st.header("1. Scatter form (the course's loop)")
 st.markdown(
     "For each dZ cell, in the order of the course's loops: `dA_prev_pad[window] += W * dZ[h, w]`, then crop the "
     "padding. The kernel is used as it is: **no flip**."
@@ -53,7 +53,7 @@ if g > 1:
         f"({', '.join(map(str, filters))}), so only their dZ channels reach it."
     )
 
-st.subheader("2. Rot180 form (full correlation)")
+st.header("2. Rot180 form (full correlation)")
 kernel_word = (
     "rot180(W)" if conv == "correlation" else "rot180(rot180(W)) = W, since the forward pass already rotated it"
 )
@@ -88,7 +88,7 @@ elif g > 1:
         "only, one row each on the right."
     )
 
-st.subheader("The verdict")
+st.header("The verdict")
 diff_forms = float(np.abs(res["scatter"] - res["rot180"]).max())
 diff_wrong = float(np.abs(res["unrotated"] - res["scatter"]).max())
 diff_torch = float(np.abs(res["transposed"] - res["scatter"]).max())
@@ -144,7 +144,7 @@ elif diff_wrong == 0:
         "With this dZ the missing rotation happens not to change the result; try another dZ.", icon=":material/info:"
     )
 
-st.subheader("One input cell's gradient, written out")
+st.header("One input cell's gradient, written out")
 H_p, W_p = sc.dA_pad.shape[:2]
 a, b_, _ = st.columns([1, 1, 2])
 with a:
@@ -187,7 +187,7 @@ else:
         f"= dA_prev_pad[{int(y)}, {int(x)}, {c_in}] = {fmt(sc.dA_pad[int(y), int(x), c_in])}"
     )
 
-st.subheader("Take it with you")
+st.header("Take it with you")
 d1, d2, d3 = st.columns(3)
 with d1:
     st.download_button(

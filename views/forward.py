@@ -86,7 +86,7 @@ elif n_C_prev // g > 1:
         "output cell (the title lists them)."
     )
 
-st.subheader("Output: one map per filter" if n_C > 1 else "Output")
+st.header("Output: one map per filter" if n_C > 1 else "Output")
 st.plotly_chart(
     compute.output_maps_figure(A, W, config.b, s, p, config.convention, d, g), width="stretch", key="forward_maps"
 )

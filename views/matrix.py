@@ -31,7 +31,7 @@ dZ = dz_control(n_H, n_W, n_C, config.seed)
 c_in = index_select("Input channel shown", n_C_prev, "cin_shown")
 kname = "W" if conv == "correlation" else "rot180(W)"
 
-st.subheader("1. Flatten the input and the output")
+st.header("1. Flatten the input and the output")
 st.markdown(
     f"Both are read row by row with the channels innermost, as `A_prev[0].ravel()` does in NHWC: input cell "
     f"(y, x, k) is entry **q = (y·{n_W_prev} + x)·{n_C_prev} + k** of a, output cell (h, w, c) is entry "
@@ -57,7 +57,7 @@ if too_big:
 else:
     v = compute.matrix_view(A, W, config.b, dZ, *layer, d, g)
     drawn = matrix_figures.drawable(R, Q)
-    st.subheader("2. The forward pass: z = C·a + b")
+    st.header("2. The forward pass: z = C·a + b")
     st.markdown(
         f"Row r of C is output cell r's window: the weights of {kname} sit in the columns of the input cells they "
         f"multiply, and every other entry is zero (faint). Only **{v['weights']:,} of the {R * Q:,} entries** "
@@ -98,7 +98,7 @@ else:
             icon=":material/visibility_off:",
         )
 
-    st.subheader("3. The backward pass: dA_prev = Cᵀ·dZ")
+    st.header("3. The backward pass: dA_prev = Cᵀ·dZ")
     st.markdown(
         "Transpose C: row q of Cᵀ is input cell q, and it holds the weights that connect that cell to each output "
         "cell, "
@@ -171,7 +171,7 @@ else:
         icon=":material/lightbulb:",
     )
 
-    st.subheader("4. The verdict: four ways, one array")
+    st.header("4. The verdict: four ways, one array")
     res = compute.backward_all(A, W, dZ, *layer, d, g)
     diffs = {name: float(np.abs(v["dA"] - res[name]).max()) for name in ("scatter", "rot180", "transposed")}
     m1, m2, m3 = st.columns(3)
@@ -203,7 +203,7 @@ else:
         "views/transposed.py", label="The transposed convolution as a layer of its own", icon=":material/open_in_full:"
     )
 
-st.subheader("5. im2col: the forward pass as one matrix product")
+st.header("5. im2col: the forward pass as one matrix product")
 M_rows, K_cols = gm["cols"].shape
 st.markdown(
     f"Frameworks do not build C. They copy every window into one row of a **patch matrix** (im2col): "
@@ -226,7 +226,7 @@ else:
         icon=":material/visibility_off:",
     )
 
-st.subheader("6. Its backward pass: the transposed product, then col2im adds the windows back")
+st.header("6. Its backward pass: the transposed product, then col2im adds the windows back")
 st.markdown(
     "The backward GEMM multiplies dZ (one row per window) by the transposed weight matrix: row (h, w) of the result is "
     "what that window sends back to its taps. **col2im** then puts every row back where im2col took it from, and where "

@@ -93,7 +93,7 @@ t = compute.transposed(X, W, b, *layer, d, g)
 dY = presets.make_dz(dy_preset, L_H, L_W, n_C_prev, config.seed)  # (L_H, L_W, n_C_prev)
 res = compute.transposed_check(X, W, b, dY, *layer, d, g)
 
-st.subheader("1. Each input cell stamps the kernel")
+st.header("1. Each input cell stamps the kernel")
 st.markdown(
     f"For each cell (h, w) of X, in the order of the course's loops: `Y_pad[window] += W · X[h, w]`, the window "
     f"starting at row {s}·h and column {s}·w"
@@ -129,7 +129,7 @@ else:
         icon=":material/info:",
     )
 
-st.subheader("2. The output size, and why output_padding exists")
+st.header("2. The output size, and why output_padding exists")
 st.latex(r"L = (n - 1)\,s - 2p + d\,(f - 1) + \text{output\_padding} + 1")
 st.latex(rf"L_H = ({x_h} - 1)\cdot{s} - 2\cdot{p} + {d}\cdot({f_H} - 1) + {op} + 1 = {L_H}")
 st.latex(rf"L_W = ({x_w} - 1)\cdot{s} - 2\cdot{p} + {d}\cdot({f_W} - 1) + {op} + 1 = {L_W}")
@@ -154,7 +154,7 @@ if sizes:
         + (" At stride 1 there is nothing to choose: only 0." if s == 1 and d == 1 else "")
     )
 
-st.subheader("3. The checkerboard: kernel 3 vs kernel 4 at stride 2")
+st.header("3. The checkerboard: kernel 3 vs kernel 4 at stride 2")
 st.markdown(
     "Stamp X filled with ones using a kernel of ones and each output cell counts the stamps that reach it. With kernel "
     "3 at stride 2 neighbouring stamps overlap on every other row and column: the counts run 1, 2, 1, 2 along an axis "
@@ -181,7 +181,7 @@ st.caption(
 )
 st.markdown("[Deconvolution and Checkerboard Artifacts, on distill.pub](https://distill.pub/2016/deconv-checkerboard/)")
 
-st.subheader("4. Its backward pass: a plain correlation, no flip")
+st.header("4. Its backward pass: a plain correlation, no flip")
 st.markdown(
     "Going back, each cell of X collects the output cells its stamp reached, each through the weight that reached it: "
     "dX[h, w, c] = Σ dY_pad[s·h + d·u, s·w + d·v] · W[u, v, ·, c]. That is the **convolution's forward pass** of dY "

@@ -26,7 +26,7 @@ dZ = dz_control(n_H, n_W, n_C, config.seed)
 t = compute.weights(A, W.shape, dZ, s, p, conv, d, g)
 fast = compute.weight_check(A, W.shape, dZ, s, p, conv, d, g)
 
-st.subheader("1. The depths do not match: one panel per channel pair")
+st.header("1. The depths do not match: one panel per channel pair")
 st.markdown(
     f"A classic question: *the input has 5 channels and there are 10 filters, so dZ has depth 10 and the input "
     f"depth 5: how can they be correlated?* They never are as a whole. Here your input has **{n_C_prev} "
@@ -72,7 +72,7 @@ if len(t.pairs) > 1:
         + ("column c_out. Every panel in a column uses the same dZ channel." if g == 1 else "the filters of its group.")
     )
 
-st.subheader("2. dZ slides over the input as if it were the kernel")
+st.header("2. dZ slides over the input as if it were the kernel")
 c1, c2 = st.columns(2)
 with c1:
     c_in = index_select("Input channel c_in", n_C_prev, "cin_shown")
@@ -116,14 +116,14 @@ if conv == "convolution":
         icon=":material/sync:",
     )
 
-st.subheader("3. db: dZ summed over its positions")
+st.header("3. db: dZ summed over its positions")
 st.markdown("Every output cell of filter c adds b[c] once, so db[c] = Σ_h Σ_w dZ[h, w, c].")
 st.plotly_chart(compute.dz_sums_figure(A, W.shape, dZ, s, p, conv, d, g), width="stretch", key="db_sums")
 st.dataframe(
     pd.DataFrame({"filter c": range(n_C), "db[c] = Σ dZ[:, :, c]": fast["db"]}), hide_index=True, width="content"
 )
 
-st.subheader("The verdict")
+st.header("The verdict")
 st.markdown("The course's loops visit the output cells and accumulate one window at a time:")
 st.code(
     "for h in range(n_H):\n"
@@ -133,6 +133,7 @@ st.code(
     "            dW[:, :, :, c] += a_slice * dZ[i, h, w, c]\n"
     "            db[:, :, :, c] += dZ[i, h, w, c]",
     language="python",
+    wrap_lines=True,  # a phone wraps the long lines instead of scrolling them sideways
 )
 diff_loops = float(np.abs(t.dW - t.dW_loops).max())
 diff_fast = float(np.abs(t.dW - fast["dW"]).max())
@@ -152,7 +153,7 @@ else:
         icon=":material/bug_report:",
     )
 
-st.subheader("Take it with you")
+st.header("Take it with you")
 d1, d2 = st.columns(2)
 with d1:
     figure_download(fig_panels, "dW_panels", "dl_dw_panels")
