@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import warmup
+from ui import accessibility, warmup
 from ui.controls import shared_controls, url_notice
 
 st.set_page_config(
@@ -33,6 +33,8 @@ PAGES = [
 page = st.navigation(PAGES)
 warmup.start_once()  # the process's first run fills the shared caches in the background (ui/warmup.py)
 shared_controls()
+with st.sidebar:  # before the page, which may stop early; at the sidebar's foot, where a block of no height is unseen
+    accessibility.install()
 try:
     page.run()
 finally:  # after the page, so its own controls have taken or dropped the link's values; also when it stopped

@@ -129,7 +129,7 @@ def test_the_players_work_from_the_keyboard_alone(browser, app_url, path):
         last = plot_state(page, 0, t)
         page.keyboard.press("Home")
         page.wait_for_timeout(400)
-        assert plot_state(page, 0, t) == start and last != start
+        assert plot_state(page, 0, t)["x"] == start["x"] != last["x"]  # the first frame (Streamlit bolds its title)
 
         page.keyboard.press("Shift+Tab")  # step back
         page.keyboard.press("Shift+Tab")
