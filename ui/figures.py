@@ -20,6 +20,7 @@ and every trace, axis and annotation here is written in Plotly.js's own terms, s
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,8 @@ import plotly.io as pio
 from plotly.colors import get_colorscale
 
 from . import limits
+
+_TAG = re.compile(r"<[^>]+>")
 
 __all__ = [
     "AnimatedFigure",
@@ -53,6 +56,14 @@ PAD_GREY = "rgba(150, 150, 150, 0.55)"
 WINDOW = "#111111"
 HILITE = "#e69f00"  # Okabe-Ito orange: visible on red, blue and white
 SPEEDS = {"slow": 900, "normal": 400, "fast": 120}  # milliseconds per frame
+
+# The server cannot see the screen, so every figure is laid out to read at both widths: titles are wrapped to fit a
+# phone's plot width (a 390 px screen leaves about 340 px between the margins), which a desktop draws as the same
+# lines, and the player's buttons take two rows, which fit a phone and sit under each other on a desktop.
+PHONE_PLOT_PX = 340
+CHAR_PX = 0.58  # average advance of a character of the figures' sans-serif font, in font sizes (measured: 0.5-0.56)
+TITLE_SIZE, SUBTITLE_SIZE = 16, 15  # the figure's title (a frame's equation) and each subplot's title, in px
+LINE_PX = 1.3  # height of a line of text, in font sizes
 
 
 @dataclass
@@ -117,6 +128,72 @@ def position_grid(k: np.ndarray, title: str, rotated: bool = False) -> Grid:
     return Grid(z=k, title=title, positions=pos[::-1, ::-1] if rotated else pos)
 
 
+def _words(text: str) -> list[str]:
+    """``text`` split at the spaces a line may break at: not inside brackets, not beside ``·``."""
+    words, depth, start = [], 0, 0
+    for k, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif ch == " " and depth == 0 and "·" not in (text[k - 1 : k], text[k + 1 : k + 2]):
+            words.append(text[start:k])
+            start = k + 1
+    return [*words, text[start:]]
+
+
+def _pieces(word: str, max_chars: int) -> list[str]:
+    """A word longer than a line, cut where a reader still sees the parts: at a space beside ``·``, before a bracket
+    that opens at its top level, after the ", " inside one (``conv_transpose2d`` / ``(dZ, W)``)."""
+    if len(_TAG.sub("", word)) <= max_chars:
+        return [word]
+    cuts, depth = [], 0
+    for k, ch in enumerate(word):
+        if ch in "([{":
+            if depth == 0 and k:
+                cuts.append(k)
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif ch == " " and (depth == 0 or word[k - 1] == ","):
+            cuts.append(k + 1)
+    parts, start = [], 0
+    for a, b in zip(cuts, [*cuts[1:], len(word)], strict=True) if cuts else ():
+        if b - start > max_chars and a > start:
+            parts.append(word[start:a])
+            start = a
+    return [*parts, word[start:]]
+
+
+def wrap(text: str, width_px: float, size: float) -> str:
+    """``text`` broken into lines (``<br>``) of at most ``width_px`` at font ``size``, at the spaces of
+    :func:`_words` (``W · dZ[h, w]`` and ``dA[0:3, 0:3]`` stay whole) and, for a word longer than a line, at the
+    places of :func:`_pieces`; HTML tags take no room."""
+    max_chars = max(8, int(width_px / (CHAR_PX * size)))
+    rows, row = [], ""
+    for w in (piece for word in _words(text) for piece in _pieces(word, max_chars)):
+        if row and len(_TAG.sub("", row)) + 1 + len(_TAG.sub("", w)) > max_chars:
+            rows.append(row)
+            row = w
+        else:
+            row = f"{row} {w}" if row else w
+    return "<br>".join(r.strip() for r in [*rows, row])
+
+
+def lines(text: str) -> int:
+    """How many lines ``text`` takes (its ``<br>`` plus one)."""
+    return text.count("<br>") + 1
+
+
+def fit(text: str, width_px: float, size: float, smallest: float = 10) -> tuple[str, float]:
+    """``text`` wrapped to ``width_px`` (:func:`wrap`) and the font size its longest line fits at: ``size``, or
+    smaller, down to ``smallest``, when a part cannot be cut any shorter."""
+    wrapped = wrap(text, width_px, size)
+    longest = max(len(_TAG.sub("", line)) for line in wrapped.split("<br>"))
+    fits = max(smallest, min(size, int(width_px / (CHAR_PX * max(longest, 1)))))
+    return (wrapped, size) if fits == size else (wrap(text, width_px, fits), fits)  # smaller: longer lines fit
+
+
 def _factor(v: float) -> str:
     text = fmt(v)
     return f"({text})" if text.startswith("-") else text
@@ -132,8 +209,11 @@ def sum_text(a: np.ndarray, b: np.ndarray, max_terms: int = 9) -> str:
 
 
 def lift_titles(fig: Spec) -> Spec:
-    """Raise the subplot titles clear of the column numbers above each grid (called before the figure is shown)."""
+    """Raise the subplot titles clear of the column numbers above each grid (called before the figure is shown); the
+    top margin grows as much."""
     fig.update_annotations(yshift=34)
+    margin = fig.spec["layout"].setdefault("margin", {})
+    margin["t"] = margin.get("t", 0) + 12
     return fig
 
 
@@ -246,16 +326,33 @@ class _Subplots:
         self.layout[f"xaxis{ref}"]["range"] = [-0.5, n_c - 0.5]
         self.layout[f"yaxis{ref}"]["range"] = [n_r - 0.5, -0.5]
 
+    def title_room(self, col: int) -> float:
+        """The width a title over column ``col`` (from 1) may take on a phone, in px: the subplot and half of each gap
+        beside it."""
+        x0, x1 = self._x[col - 1]
+        left = x0 - self._x[col - 2][1] if col > 1 else 0.0
+        right = self._x[col][0] - x1 if col < self.cols else 0.0
+        return (x1 - x0 + left / 2 + right / 2) * PHONE_PLOT_PX
+
+    def title_lines(self) -> int:
+        """Lines of the tallest subplot title, once wrapped (see :meth:`figure`)."""
+        rooms = [self.title_room(k % self.cols + 1) for k in range(len(self._titles))]
+        return max(
+            [lines(fit(t, room, SUBTITLE_SIZE)[0]) for t, room in zip(self._titles, rooms, strict=True) if t] + [1]
+        )
+
     def figure(self, **layout) -> Spec:
-        """The figure, its subplot titles centred over the subplots that have them (as make_subplots puts them)."""
+        """The figure, its subplot titles centred over the subplots that have them (as make_subplots puts them),
+        each wrapped to fit its subplot on a phone."""
         for k, title in enumerate(self._titles):
             if not title:
                 continue
             row, col = k // self.cols + 1, k % self.cols + 1
             (x0, x1), (_, y1) = self._x[col - 1], self._y[row - 1]
+            text, size = fit(title, self.title_room(col), SUBTITLE_SIZE)
             self.layout["annotations"].append(
                 dict(
-                    text=title,
+                    text=text,
                     x=(x0 + x1) / 2,
                     y=y1,
                     xref="paper",
@@ -264,7 +361,7 @@ class _Subplots:
                     yanchor="bottom",
                     showarrow=False,
                     yshift=22,  # clear of the column numbers on top
-                    font=dict(size=15),
+                    font=dict(size=size),
                 )
             )
         _merge(self.layout, layout)
@@ -387,7 +484,8 @@ def grids_figure(grids: list[Grid], cols: int, height: int | None = None, shared
     zmax = _zmax(grids) if shared_scale else None
     for k, g in enumerate(grids):
         _add_grid(fig, g, zmax or _zmax([g]), k // cols + 1, k % cols + 1)
-    return fig.figure(height=height or 360 * rows, margin=dict(l=10, r=10, t=70, b=10))
+    extra = (fig.title_lines() - 1) * round(LINE_PX * SUBTITLE_SIZE)
+    return fig.figure(height=(height or 360 * rows) + extra, margin=dict(l=10, r=10, t=70 + extra, b=10))
 
 
 def _rect(r: int, c: int, h: int, w: int, color: str, width: float = 3) -> dict:
@@ -456,6 +554,7 @@ def slide_figure(
             overlay.append(fig.add(_scatter(_span_xy(first.window if active[r - 1] else None, window_span)), r, 1))
     frames = []
     nowhere = _xy(_window_xy(None, f_H, f_W, s_H, s_W))
+    wrapped = [wrap(st_.title, PHONE_PLOT_PX, TITLE_SIZE) for st_ in steps]
     for k, st_ in enumerate(steps):
         win = _xy(_window_xy(st_.window, f_H, f_W, s_H, s_W))
         data = [win if on else nowhere for on in active] + [_xy(_cell_xy(st_.cell))]
@@ -467,13 +566,28 @@ def slide_figure(
             show = _show_numbers(st_.result_z)
             data.append(dict(type="heatmap", z=st_.result_z, text=_text(st_.result_z) if show else None))
             traces.append(result_trace)
-        frames.append(dict(name=str(k), data=data, traces=traces, layout=dict(title=dict(text=st_.title))))
-    spec = fig.figure(
-        height=height or max(420, 380 * n_rows) + 110,
-        title=dict(text=first.title, x=0.01, y=0.995, yanchor="top", font=dict(size=16)),
-        margin=dict(l=10, r=10, t=110, b=90),
-    )
+        frames.append(dict(name=str(k), data=data, traces=traces, layout=dict(title=dict(text=wrapped[k]))))
+    extra, layout = _titled_layout(fig, wrapped, first.title)
+    spec = fig.figure(height=(height or max(420, 380 * n_rows) + 110) + extra, **layout)
     return add_player(spec, frames)
+
+
+def _titled_layout(fig: _Subplots, wrapped: list[str], first: str) -> tuple[int, dict]:
+    """The pixels a figure grows by (against a plain one-line title and a one-row player) for its wrapped titles and
+    the player's rows, and its title and margins: the frames' equations (``wrapped``) at the top left, the subplot
+    titles under them, the player under the grids."""
+    title_lines = max([lines(t) for t in wrapped] + [1])
+    title_px, subtitle_px = round(LINE_PX * TITLE_SIZE), round(LINE_PX * SUBTITLE_SIZE)
+    # Plotly places a title of several lines 16 px above its anchor, whatever their number: a 20 px pad keeps the
+    # first line in view (measured in Chromium)
+    pad = 20 if title_lines > 1 else 8
+    top = pad + title_lines * title_px + 8 + 22 + fig.title_lines() * subtitle_px + 8  # 22: the subtitles' yshift
+    text = wrapped[0] if wrapped else wrap(first, PHONE_PLOT_PX, TITLE_SIZE)
+    layout = dict(
+        title=dict(text=text, x=0.01, y=1.0, yanchor="top", pad=dict(t=pad), font=dict(size=TITLE_SIZE)),
+        margin=dict(l=10, r=10, t=top, b=PLAYER_PX),
+    )
+    return top - 110 + PLAYER_PX - 90, layout
 
 
 def _window_xy(window, f_H, f_W, s_H, s_W) -> dict:
@@ -580,6 +694,7 @@ def scatter_figure(
     if window_span is not None:
         overlay.append(fig.add(_scatter(_span_xy(first.window, window_span)), 1, 3))
     frames = []
+    wrapped = [wrap(st_.title, PHONE_PLOT_PX, TITLE_SIZE) for st_ in steps]
     for k, st_ in enumerate(steps):
         data = [_xy(_cell_xy(st_.cell)), _xy(_window_xy(st_.window, f_H, f_W, s_H, s_W))]
         if window_span is not None:
@@ -593,12 +708,9 @@ def scatter_figure(
             show = _show_numbers(st_.result_z)
             data.append(dict(type="heatmap", z=st_.result_z, text=_text(st_.result_z) if show else None))
             traces.append(run_trace)
-        frames.append(dict(name=str(k), data=data, traces=traces, layout=dict(title=dict(text=st_.title))))
-    spec = fig.figure(
-        height=height,
-        title=dict(text=first.title, x=0.01, y=0.995, yanchor="top", font=dict(size=16)),
-        margin=dict(l=10, r=10, t=110, b=90),
-    )
+        frames.append(dict(name=str(k), data=data, traces=traces, layout=dict(title=dict(text=wrapped[k]))))
+    extra, layout = _titled_layout(fig, wrapped, first.title)
+    spec = fig.figure(height=height + extra, **layout)
     return add_player(spec, frames)
 
 
@@ -611,17 +723,23 @@ def _animate_args(names, duration: int) -> list:
     ]
 
 
+# The player under the grids, in three rows placed in pixels below the plot area (a fraction of the plot's height
+# would move them with it): play and pause, the two step buttons, the slider. Each row fits a phone's width.
+PLAY_TOP, STEP_TOP, SLIDER_TOP = 10, 46, 80
+PLAYER_PX = 160  # the bottom margin that holds them
+
+
 def _nav(k: int, n: int) -> dict:
     prev_, next_ = max(k - 1, 0), min(k + 1, n - 1)
     return dict(
         type="buttons",
         direction="left",
-        x=1.0,
-        y=-0.02,
-        xanchor="right",
+        x=0.0,
+        y=0.0,
+        xanchor="left",
         yanchor="top",
         showactive=False,
-        pad=dict(t=0, r=6),
+        pad=dict(t=STEP_TOP, r=6),
         font=dict(size=14),
         buttons=[
             dict(label="◀ step", method="animate", args=_animate_args([str(prev_)], 0)),
@@ -656,11 +774,11 @@ def add_player(fig: Spec, frames: list[dict]) -> Spec:
         type="buttons",
         direction="left",
         x=0.0,
-        y=-0.02,
+        y=0.0,
         xanchor="left",
         yanchor="top",
         showactive=False,
-        pad=dict(t=0, r=6),
+        pad=dict(t=PLAY_TOP, r=6),
         font=dict(size=14),
         buttons=[dict(label=f"▶ {name}", method="animate", args=_animate_args(None, ms)) for name, ms in SPEEDS.items()]
         + [
@@ -680,11 +798,11 @@ def add_player(fig: Spec, frames: list[dict]) -> Spec:
             dict(
                 active=0,
                 x=0.0,
-                y=-0.09,
+                y=0.0,
                 len=1.0,
                 xanchor="left",
                 yanchor="top",
-                pad=dict(t=30),
+                pad=dict(t=SLIDER_TOP),
                 currentvalue=dict(prefix="step ", font=dict(size=13)),
                 steps=[dict(label=str(k + 1), method="animate", args=_animate_args([str(k)], 0)) for k in _marks(n)],
             )
