@@ -24,11 +24,19 @@ def open_app(page: str | None = None, query: dict | None = None, timeout: float 
 
 
 def figures(at: AppTest) -> dict[str, dict]:
-    """Every Plotly chart on the page, by its key, as the JSON spec sent to the browser."""
+    """Every Plotly chart on the page, by its key, as the JSON spec sent to the browser; the line breaks that wrap the
+    titles to a phone's width read as spaces."""
     out = {}
     for el in at.get("plotly_chart"):
         key = el.proto.id.rsplit("-", 1)[-1]
-        out[key] = json.loads(el.proto.spec)
+        spec = json.loads(el.proto.spec)
+        layouts = [spec.get("layout", {})] + [f.get("layout", {}) for f in spec.get("frames", [])]
+        for part in [a for layout in layouts for a in layout.get("annotations", [])] + [
+            layout["title"] for layout in layouts if isinstance(layout.get("title"), dict)
+        ]:
+            if isinstance(part.get("text"), str):
+                part["text"] = part["text"].replace("<br>", " ")
+        out[key] = spec
     return out
 
 

@@ -144,13 +144,14 @@ def _words(text: str) -> list[str]:
 
 def _pieces(word: str, max_chars: int) -> list[str]:
     """A word longer than a line, cut where a reader still sees the parts: at a space beside ``·``, before a bracket
-    that opens at its top level, after the ", " inside one (``conv_transpose2d`` / ``(dZ, W)``)."""
+    that opens at its top level (a short call stays whole: ``rot180(W)``), after the ", " inside one
+    (``dA_prev_pad`` / ``[0:3, 0:3]``)."""
     if len(_TAG.sub("", word)) <= max_chars:
         return [word]
     cuts, depth = [], 0
     for k, ch in enumerate(word):
         if ch in "([{":
-            if depth == 0 and k:
+            if depth == 0 and k and (ch != "(" or k > 8):  # rot180(W) stays whole, conv_transpose2d / (dZ, W) not
                 cuts.append(k)
             depth += 1
         elif ch in ")]}":
