@@ -45,6 +45,7 @@ __all__ = [
     "fmt",
     "pad_mask",
     "position_grid",
+    "position_label",
     "sum_text",
     "SPEEDS",
 ]
@@ -120,12 +121,25 @@ def pad_mask(shape_hw: tuple[int, int], pad: int) -> np.ndarray:
     return m
 
 
+def position_label(value: float, u: int, v: int) -> str:
+    """A kernel cell's text: its weight, and under it the weight's own position (u, v) in W, so that the position
+    colour is never the only thing that tells a weight where it came from (colour-blind readers, grey-scale print)."""
+    return f"{fmt(value)}<br><span style='font-size:0.72em'>({u}, {v})</span>"
+
+
 def position_grid(k: np.ndarray, title: str, rotated: bool = False) -> Grid:
     """A kernel slice ``(f_H, f_W)`` coloured by position; ``rotated=True`` for rot180 of it (colours follow
-    the weights, so they appear in reverse order)."""
+    the weights, so they appear in reverse order). Each cell says its weight and that weight's (u, v) in W: in the
+    rotated kernel cell (0, 0) reads (f_H - 1, f_W - 1)."""
     f_H, f_W = k.shape
     pos = np.arange(f_H * f_W).reshape(f_H, f_W)
-    return Grid(z=k, title=title, positions=pos[::-1, ::-1] if rotated else pos)
+    if rotated:
+        pos = pos[::-1, ::-1]
+    text = np.empty((f_H, f_W), dtype=object)
+    for i in range(f_H):
+        for j in range(f_W):
+            text[i, j] = position_label(k[i, j], *divmod(int(pos[i, j]), f_W))
+    return Grid(z=k, title=title, positions=pos, text=text)
 
 
 def _words(text: str) -> list[str]:
@@ -394,7 +408,7 @@ def _heat_traces(g: Grid, zmax: float) -> list[dict]:
                 xgap=2,
                 ygap=2,
                 hoverongaps=False,
-                hovertemplate="row %{y}, col %{x}: %{text}<extra></extra>",
+                hovertemplate="row %{y}, col %{x}: weight %{text}<extra></extra>",
                 textfont=dict(size=14),
             )
         )
