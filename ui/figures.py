@@ -48,6 +48,9 @@ __all__ = [
     "position_label",
     "sum_text",
     "SPEEDS",
+    "figure_tables",
+    "for_projector",
+    "plain",
 ]
 
 # Plotly.js knows neither "RdBu_r" nor every Python-side name: the specs carry the colours themselves.
@@ -65,6 +68,7 @@ PHONE_PLOT_PX = 340
 CHAR_PX = 0.58  # average advance of a character of the figures' sans-serif font, in font sizes (measured: 0.5-0.56)
 TITLE_SIZE, SUBTITLE_SIZE = 16, 15  # the figure's title (a frame's equation) and each subplot's title, in px
 LINE_PX = 1.3  # height of a line of text, in font sizes
+SUBTITLE_SHIFT = 32  # px between a subplot's top and its title's last line: room for the column numbers
 
 
 @dataclass
@@ -226,7 +230,7 @@ def sum_text(a: np.ndarray, b: np.ndarray, max_terms: int = 9) -> str:
 def lift_titles(fig: Spec) -> Spec:
     """Raise the subplot titles clear of the column numbers above each grid (called before the figure is shown); the
     top margin grows as much."""
-    fig.update_annotations(yshift=34)
+    fig.update_annotations(yshift=SUBTITLE_SHIFT + 12)
     margin = fig.spec["layout"].setdefault("margin", {})
     margin["t"] = margin.get("t", 0) + 12
     return fig
@@ -375,7 +379,7 @@ class _Subplots:
                     xanchor="center",
                     yanchor="bottom",
                     showarrow=False,
-                    yshift=22,  # clear of the column numbers on top
+                    yshift=SUBTITLE_SHIFT,  # clear of the column numbers on top
                     font=dict(size=size),
                 )
             )
@@ -500,7 +504,7 @@ def grids_figure(grids: list[Grid], cols: int, height: int | None = None, shared
     for k, g in enumerate(grids):
         _add_grid(fig, g, zmax or _zmax([g]), k // cols + 1, k % cols + 1)
     extra = (fig.title_lines() - 1) * round(LINE_PX * SUBTITLE_SIZE)
-    return fig.figure(height=(height or 360 * rows) + extra, margin=dict(l=10, r=10, t=70 + extra, b=10))
+    return fig.figure(height=(height or 360 * rows) + extra, margin=dict(l=10, r=10, t=80 + extra, b=10))
 
 
 def _rect(r: int, c: int, h: int, w: int, color: str, width: float = 3) -> dict:
@@ -596,7 +600,7 @@ def _titled_layout(fig: _Subplots, wrapped: list[str], first: str) -> tuple[int,
     # Plotly places a title of several lines 16 px above its anchor, whatever their number: a 20 px pad keeps the
     # first line in view (measured in Chromium)
     pad = 20 if title_lines > 1 else 8
-    top = pad + title_lines * title_px + 8 + 22 + fig.title_lines() * subtitle_px + 8  # 22: the subtitles' yshift
+    top = pad + title_lines * title_px + 8 + SUBTITLE_SHIFT + fig.title_lines() * subtitle_px + 8
     text = wrapped[0] if wrapped else wrap(first, PHONE_PLOT_PX, TITLE_SIZE)
     layout = dict(
         title=dict(text=text, x=0.01, y=1.0, yanchor="top", pad=dict(t=pad), font=dict(size=TITLE_SIZE)),
@@ -844,3 +848,102 @@ class AnimatedFigure(Spec):
 
     def __reduce__(self):
         return (Spec, (self._spec,))
+
+
+def plain(text: str) -> str:
+    """A title or cell text without its markup: line breaks as spaces, tags dropped (``9<br>(2, 2)``: ``9 (2, 2)``)."""
+    return " ".join(_TAG.sub("", text.replace("<br>", " ")).split())
+
+
+def _cell_texts(trace: dict) -> np.ndarray:
+    """The text a heatmap trace shows on each cell ("" where it shows none): its ``text``, else its numbers."""
+    z = np.asarray(trace.get("z"), dtype=np.float64)
+    if trace.get("text") is not None and trace.get("texttemplate"):
+        text = np.asarray(trace["text"], dtype=object).reshape(z.shape)
+        return np.vectorize(lambda t: plain(str(t)) if t is not None else "", otypes=[object])(text)
+    return np.vectorize(_fmt, otypes=[object])(z)
+
+
+def figure_tables(fig: Spec) -> list[tuple[str, list[list[str]]]]:
+    """The numbers a figure draws, as it first appears: one ``(title, rows of cell texts)`` per matrix it shows, in the
+    order it draws them (a text alternative for the picture). Heatmaps on the same axes at the same offset are one
+    matrix (a body and its padding are two layers); the title is the subplot's, else the trace's name."""
+    spec = fig.spec
+    layout = spec.get("layout", {})
+    titles = {}
+    for a in layout.get("annotations", []):
+        if a.get("xref") == "paper" and a.get("yref") == "paper":
+            titles[(round(a["x"], 6), round(a["y"], 6))] = plain(a.get("text", ""))
+    groups: dict[tuple, dict] = {}
+    for trace in spec.get("data", []):
+        if trace.get("type") != "heatmap" or trace.get("z") is None:
+            continue
+        xa, ya = trace.get("xaxis", "x"), trace.get("yaxis", "y")
+        key = (xa, ya, trace.get("x0", 0), trace.get("y0", 0))
+        text = _cell_texts(trace)
+        if key not in groups:
+            x_dom = layout.get(f"xaxis{xa[1:]}", {}).get("domain", [0, 1])
+            y_dom = layout.get(f"yaxis{ya[1:]}", {}).get("domain", [0, 1])
+            title = trace.get("name") or titles.get((round((x_dom[0] + x_dom[1]) / 2, 6), round(y_dom[1], 6)), "")
+            groups[key] = {"title": title, "text": text}
+        elif groups[key]["text"].shape == text.shape:
+            mine = groups[key]["text"]
+            groups[key]["text"] = np.where(mine == "", text, mine)
+    return [(g["title"] or f"matrix {k + 1}", g["text"].tolist()) for k, g in enumerate(groups.values())]
+
+
+PROJECTOR = 1.45  # font scale of the figures in presentation mode: numbers and titles readable from the back
+
+
+def for_projector(fig: Spec) -> Spec:
+    """``fig`` with every font ``PROJECTOR`` times larger and the figure taller as much as its text needs, for
+    presentation mode. A new spec (the traces' and the layout's dicts copied, the frames shared: they carry no fonts),
+    kept on ``fig`` itself so that it is built once per figure; ``fig``, shared by every session, is not changed."""
+    cached = getattr(fig, "_projector", None)
+    if cached is not None:
+        return cached
+    spec = fig.spec
+
+    def bigger(part: dict, default: float) -> dict:
+        font = dict(part.get("font") or {})
+        font["size"] = round(font.get("size", default) * PROJECTOR)
+        return {**part, "font": font}
+
+    data = []
+    for trace in spec.get("data", []):
+        trace = dict(trace)
+        if trace.get("textfont"):
+            trace["textfont"] = {**trace["textfont"], "size": round(trace["textfont"].get("size", 12) * PROJECTOR)}
+        if trace.get("marker", {}).get("size"):
+            trace["marker"] = {**trace["marker"], "size": round(trace["marker"]["size"] * PROJECTOR)}
+        data.append(trace)
+    layout = copy.deepcopy(spec.get("layout", {}))
+    layout["font"] = {**layout.get("font", {}), "size": round(12 * PROJECTOR)}  # ticks and everything without a size
+    layout["annotations"] = [bigger(a, 12) for a in layout.get("annotations", [])]
+    for name in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:  # the row and column numbers
+        layout[name]["tickfont"] = {**layout[name].get("tickfont", {}), "size": round(12 * PROJECTOR)}
+    if isinstance(layout.get("title"), dict):
+        layout["title"] = bigger(layout["title"], 16)
+    layout["updatemenus"] = [bigger(m, 12) for m in layout.get("updatemenus", [])]
+    for slider in layout.get("sliders", []):
+        slider["font"] = {"size": round(12 * PROJECTOR)}
+        slider["currentvalue"] = bigger(slider.get("currentvalue", {}), 13)
+    grow = PROJECTOR - 1.0
+    margin = layout.get("margin", {})
+    top, bottom = margin.get("t", 0), margin.get("b", 0)
+    extra = round(top * grow) + round(bottom * grow)
+    layout["margin"] = {**margin, "t": round(top * PROJECTOR), "b": round(bottom * PROJECTOR)}
+    layout["height"] = round(layout.get("height", 450) * (1 + grow / 2)) + extra
+    for menu, row in zip(layout.get("updatemenus", []), (PLAY_TOP, STEP_TOP), strict=False):
+        menu["pad"] = {**menu.get("pad", {}), "t": round(row * PROJECTOR)}
+    for slider in layout.get("sliders", []):
+        slider["pad"] = {**slider.get("pad", {}), "t": round(SLIDER_TOP * PROJECTOR)}
+    for a in layout["annotations"]:
+        if "yshift" in a:
+            a["yshift"] = round(a["yshift"] * PROJECTOR)
+    out = {"data": data, "layout": layout}
+    if "frames" in spec:
+        out["frames"] = spec["frames"]
+    projected = Spec(out)
+    object.__setattr__(fig, "_projector", projected)
+    return projected

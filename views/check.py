@@ -6,7 +6,7 @@ import json
 import streamlit as st
 
 from grader.report import file_notes, function_text
-from ui import check_figures
+from ui import charts, check_figures
 from ui.check_run import availability, run_grading
 
 MAX_PASTE = 200_000  # characters of pasted code
@@ -102,7 +102,8 @@ def _show_function(k: int, f) -> None:
         if figs:
             st.markdown(f"Your `{first.output}` beside the right one, at the first difference (case `{first.case}`):")
             for j, (column, fig) in enumerate(zip(st.columns(len(figs)), figs, strict=True)):
-                column.plotly_chart(fig, width="stretch", key=f"check_fig_{k}_{j}")  # the columns stack on a phone
+                with column:  # the columns stack on a phone
+                    charts.show(fig, width="stretch", key=f"check_fig_{k}_{j}")
         if first is not None and first.case:
             link = check_figures.explore_link(f.function, first.case, first.output)
             if link:

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from convcore.export import numpy_torch_script
-from ui import compute, flip_figures, presets
+from ui import charts, compute, flip_figures, presets
 from ui.controls import current_config, require_valid
 from ui.figures import fmt
 from ui.widgets import dz_control, figure_download, index_select
@@ -36,7 +36,7 @@ st.markdown(
     "padding. The kernel is used as it is: **no flip**."
 )
 fig_sc = compute.scatter_figure(A.shape, W, dZ, s, p, conv, c_in, d, g)
-st.plotly_chart(fig_sc, width="stretch", key="scatter_anim")
+charts.show(fig_sc, width="stretch", key="scatter_anim")
 if (shown := flip_figures.scatter_steps(sc)) < len(sc.steps):
     st.caption(
         f"The animation steps through the first {shown} of the {len(sc.steps)} dZ cells; the verdict is complete."
@@ -70,7 +70,7 @@ if d > 1:
         f"the dilated extent minus one, {rt.offset[0]} here); the kernel panel is drawn dilated, its holes crossed."
     )
 fig_rt = compute.rot180_figure(A.shape, W, dZ, s, p, conv, c_in, d, g)
-st.plotly_chart(fig_rt, width="stretch", key="rot180_anim")
+charts.show(fig_rt, width="stretch", key="rot180_anim")
 if (shown := flip_figures.rot180_steps(rt, c_in)) < len(rt.steps):
     st.caption(
         f"The animation steps through the first {shown} of the {len(rt.steps)} cells (so many taps would make the "
@@ -122,7 +122,7 @@ else:
         icon=":material/bug_report:",
     )
 fig_v = compute.verdict_figure(A, W, dZ, s, p, conv, c_in, d, g)
-st.plotly_chart(fig_v, width="stretch", key="verdict")
+charts.show(fig_v, width="stretch", key="verdict")
 st.caption(
     "dA_prev by the scatter form, by the rot180 form, without the rotation, and the difference of the wrong one from "
     "the right one. The matrix view adds Cᵀ·dZ and conv_transpose2d(dZ, W) to the same comparison."

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import compute, limits, matrix_figures
+from ui import charts, compute, limits, matrix_figures
 from ui.controls import current_config, require_valid
 from ui.figures import fmt
 from ui.widgets import dz_control, index_select
@@ -37,7 +37,7 @@ st.markdown(
     f"(y, x, k) is entry **q = (y·{n_W_prev} + x)·{n_C_prev} + k** of a, output cell (h, w, c) is entry "
     f"**r = (h·{n_W} + w)·{n_C} + c** of z. C is therefore **{R} x {Q}**: (n_H·n_W·n_C) x (n_H_prev·n_W_prev·n_C_prev)."
 )
-st.plotly_chart(compute.flattening_figure(A, W, config.b, *layer, d, g), width="stretch", key="mx_flat")
+charts.show(compute.flattening_figure(A, W, config.b, *layer, d, g), width="stretch", key="mx_flat")
 st.caption(
     "Each cell shows its index in the flattened vector (blue: the input A_prev, orange: the output Z); hover for its "
     "value." + (" With several channels, neighbouring indices alternate between the channels." if n_C_prev > 1 else "")
@@ -81,7 +81,7 @@ else:
     q = int(np.ravel_multi_index((y, x, k), A.shape))  # its column of C, its row of Cᵀ
     q_name = f"q = {q}" + (f" (A_prev[{y}, {x}, {k}])" if n_C_prev > 1 else f" (A_prev[{y}, {x}])")
     if drawn:
-        st.plotly_chart(
+        charts.show(
             compute.matrix_forward_figure(A, W, config.b, dZ, *layer, q, d, g), width="stretch", key="mx_forward"
         )
         st.caption(
@@ -106,7 +106,7 @@ else:
         "the input cell's gradient."
     )
     if drawn:
-        st.plotly_chart(
+        charts.show(
             compute.matrix_backward_figure(A, W, config.b, dZ, *layer, q, d, g), width="stretch", key="mx_backward"
         )
         st.caption(
@@ -115,9 +115,7 @@ else:
         )
     terms = compute.cell_terms(fwd.K, dZ, s, y + p, x + p, k, d, g)
     st.markdown(f"**Row {q_name} of Cᵀ, read along:**")
-    st.plotly_chart(
-        compute.matrix_row_figure(A, W, config.b, dZ, *layer, q, q_name, d, g), width="stretch", key="mx_row"
-    )
+    charts.show(compute.matrix_row_figure(A, W, config.b, dZ, *layer, q, q_name, d, g), width="stretch", key="mx_row")
     first = [t for t in terms if t.c_out == terms[0].c_out] if terms else []
     if len(first) > 1:
         order = ", ".join(f"{kname}[{t.u}, {t.v}]" for t in first)
@@ -190,7 +188,7 @@ else:
             f"The forms differ by {max(diffs.values()):.3g}: this is a bug, please report it.",
             icon=":material/bug_report:",
         )
-    st.plotly_chart(
+    charts.show(
         compute.matrix_verdict_figure(A, W, config.b, dZ, *layer, c_in, d, g), width="stretch", key="mx_verdict"
     )
     op = res["output_padding"]
@@ -213,9 +211,7 @@ st.markdown(
     + ", and the whole forward pass is one matrix product (a GEMM)."
 )
 if matrix_figures.drawable(M_rows, K_cols + n_C):
-    st.plotly_chart(
-        compute.gemm_forward_figure(A, W, config.b, dZ, *layer, d, g), width="stretch", key="mx_gemm_forward"
-    )
+    charts.show(compute.gemm_forward_figure(A, W, config.b, dZ, *layer, d, g), width="stretch", key="mx_gemm_forward")
     st.caption(
         "Falk's scheme: each cell of Z (bottom right) is where its row of the patch matrix (left) meets its column of "
         "the weight matrix (top). Grey cells of the patch matrix are padding; the weights are coloured by tap as above."
@@ -233,11 +229,9 @@ st.markdown(
     "windows overlap it **adds**: that sum is the scatter form's `+=`."
 )
 if matrix_figures.drawable(M_rows, K_cols + n_C):
-    st.plotly_chart(
-        compute.gemm_backward_figure(A, W, config.b, dZ, *layer, d, g), width="stretch", key="mx_gemm_backward"
-    )
+    charts.show(compute.gemm_backward_figure(A, W, config.b, dZ, *layer, d, g), width="stretch", key="mx_gemm_backward")
     st.caption("Each cell of dcols (bottom right) is its row of dZ (left) times its column of Wᵀ (top).")
-st.plotly_chart(compute.col2im_figure(A, W, config.b, dZ, *layer, c_in, d, g), width="stretch", key="mx_col2im")
+charts.show(compute.col2im_figure(A, W, config.b, dZ, *layer, c_in, d, g), width="stretch", key="mx_col2im")
 res = compute.backward_all(A, W, dZ, *layer, d, g)
 col2im_diff = float(np.abs(gm["dA"] - res["scatter"]).max())
 st.caption(

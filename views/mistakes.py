@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from grader import mistakes
-from ui import compute
+from ui import charts, compute
 
 st.title("Common mistakes")
 st.markdown(
@@ -83,7 +83,7 @@ for k, (name, fig) in enumerate(compute.mistake_figures(key, case_name)):
     else:
         note = "the slice through the first difference"
     st.markdown(f"**{name}**: {note}")
-    st.plotly_chart(fig, width="stretch", key=f"mistake_fig_{k}")
+    charts.show(fig, width="stretch", key=f"mistake_fig_{k}")
 
 st.header("Check your own code")
 st.markdown(

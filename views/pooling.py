@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from ui import compute, limits
+from ui import charts, compute, limits
 from ui.controls import current_config, require_valid
 from ui.widgets import dz_control, figure_download, index_select
 
@@ -74,7 +74,7 @@ if skip_h or skip_w:
         icon=":material/content_cut:",
     )
 fig_fwd = compute.pool_forward_figure(A, f, stride, mode, None, ties, c)  # the forward pass needs no dA
-st.plotly_chart(fig_fwd, width="stretch", key="pool_fwd")
+charts.show(fig_fwd, width="stretch", key="pool_fwd")
 st.caption("▶ plays in your browser; ◀ step / step ▶ and the slider move one window at a time.")
 
 st.header("2. Backward: each dA entry goes back to its window")
@@ -98,11 +98,11 @@ if stride < f:
         icon=":material/layers:",
     )
 fig_bwd = compute.pool_backward_figure(A, f, stride, mode, dA, ties, c)
-st.plotly_chart(fig_bwd, width="stretch", key="pool_bwd")
+charts.show(fig_bwd, width="stretch", key="pool_bwd")
 
 st.header("3. The result")
 fig_res = compute.pool_result_figure(A, f, stride, mode, dA, ties, c)
-st.plotly_chart(fig_res, width="stretch", key="pool_result")
+charts.show(fig_res, width="stretch", key="pool_result")
 fast = compute.pool_fast(A, f, stride, mode, dA, ties)
 diff_fwd = float(np.abs(t.A - fast["A"]).max())
 diff_bwd = float(np.abs(t.dA_prev - fast["dA_prev"]).max())
@@ -140,7 +140,7 @@ else:
             delta=f"{extra:+.4g} vs Σ dA" if extra else None,
             delta_color="inverse",
         )
-    st.plotly_chart(compute.pool_ties_figure(A, f, stride, dA, c), width="stretch", key="pool_ties")
+    charts.show(compute.pool_ties_figure(A, f, stride, dA, c), width="stretch", key="pool_ties")
     if n_tied == 0:
         st.info(
             "No window of this channel has a tied maximum, so both rules give the same gradient. Choose the input "

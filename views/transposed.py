@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 import convcore
-from ui import compute, limits, presets, transposed_figures
+from ui import charts, compute, limits, presets, transposed_figures
 from ui.controls import current_config, require_valid
 from ui.widgets import index_select
 
@@ -101,7 +101,7 @@ st.markdown(
     + f"; then {p} row(s) and column(s) of padding are cropped from every side. The kernel is used as it is: "
     "**no flip**."
 )
-st.plotly_chart(compute.transposed_figure(X, W, b, *layer, k, d, g), width="stretch", key="tx_stamp")
+charts.show(compute.transposed_figure(X, W, b, *layer, k, d, g), width="stretch", key="tx_stamp")
 if (shown := transposed_figures.stamp_steps(t)) < len(t.steps):
     st.caption(
         f"The animation steps through the first {shown} of the {len(t.steps)} cells of X; the output is complete."
@@ -111,7 +111,7 @@ st.caption(
     "stamped outlined), middle: its stamp, right: the running total with the stamp's window outlined; grey cells are "
     "cropped at the end."
 )
-st.plotly_chart(compute.transposed_output_figure(X, W, b, *layer, d, g), width="stretch", key="tx_output")
+charts.show(compute.transposed_output_figure(X, W, b, *layer, d, g), width="stretch", key="tx_output")
 st.caption(f"The output Y: {L_H} x {L_W}, {n_C_prev} channel(s), the padding cropped.")
 if res["scatter"] is not None:
     gap = float(np.abs(res["scatter"] - res["Y"]).max())
@@ -162,9 +162,7 @@ st.markdown(
     "Kernel 4 at stride 2 overlaps evenly: every inner cell gets 4 stamps. The rule: the overlap is even when the "
     "stride divides the kernel's extent."
 )
-st.plotly_chart(
-    compute.checkerboard_figure((x_h, x_w), (f_H, f_W), s, p, op, d), width="stretch", key="tx_checkerboard"
-)
+charts.show(compute.checkerboard_figure((x_h, x_w), (f_H, f_W), s, p, op, d), width="stretch", key="tx_checkerboard")
 e_H, e_W = d * (f_H - 1) + 1, d * (f_W - 1) + 1
 even = e_H % s == 0 and e_W % s == 0
 st.caption(
@@ -191,7 +189,7 @@ st.markdown(
     "is a "
     "convolution, with nothing rotated. Forward by Cᵀ, backward by (Cᵀ)ᵀ = C."
 )
-st.plotly_chart(compute.transposed_backward_figure(X, W, b, dY, *layer, k, d, g), width="stretch", key="tx_backward")
+charts.show(compute.transposed_backward_figure(X, W, b, dY, *layer, k, d, g), width="stretch", key="tx_backward")
 diff = float(np.abs(res["dX"] - res["correlation"]).max())
 m1, m2 = st.columns(2)
 m1.metric("largest |dX − dY ⋆ W|", f"{diff:.3g}", help="dY ⋆ W: the convolution's forward pass, W not rotated")

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import compute
+from ui import charts, compute
 from ui.controls import current_config, require_valid
 from ui.widgets import dz_control, figure_download, index_select
 
@@ -65,7 +65,7 @@ if g > 1:
         icon=":material/grid_view:",
     )
 fig_panels = compute.weight_panels_figure(A, W.shape, dZ, s, p, conv, d, g)
-st.plotly_chart(fig_panels, width="stretch", key="dw_panels")
+charts.show(fig_panels, width="stretch", key="dw_panels")
 if len(t.pairs) > 1:
     st.caption(
         "Row c_in (⋆ is correlation); "
@@ -106,7 +106,7 @@ if d > 1:
         f"{d} cells, not one: dW[u, v] collects the input cells that tap (u, v) read in every window."
     )
 fig_slide = compute.weight_slide_figure(A, W.shape, dZ, s, p, conv, c_in, c_out, d, g)
-st.plotly_chart(fig_slide, width="stretch", key="dw_anim")
+charts.show(fig_slide, width="stretch", key="dw_anim")
 if not np.all(fwd.visited):
     st.caption("Crossed input cells are never under any of dZ's entries: no window read them going forward.")
 if conv == "convolution":
@@ -118,7 +118,7 @@ if conv == "convolution":
 
 st.header("3. db: dZ summed over its positions")
 st.markdown("Every output cell of filter c adds b[c] once, so db[c] = Σ_h Σ_w dZ[h, w, c].")
-st.plotly_chart(compute.dz_sums_figure(A, W.shape, dZ, s, p, conv, d, g), width="stretch", key="db_sums")
+charts.show(compute.dz_sums_figure(A, W.shape, dZ, s, p, conv, d, g), width="stretch", key="db_sums")
 st.dataframe(
     pd.DataFrame({"filter c": range(n_C), "db[c] = Σ dZ[:, :, c]": fast["db"]}), hide_index=True, width="content"
 )
