@@ -165,7 +165,8 @@ def _parse_repairing(lines: list[str], prepared: Prepared) -> ast.Module:
                 prepared.skipped.append(f"{prepared.where(start + 1)} does not parse and was left out: {message}")
             for k in range(start, end):
                 lines[k] = ""
-        except (RecursionError, MemoryError, ValueError) as exc:  # absurd nesting, NUL bytes
+        except (RecursionError, MemoryError, ValueError, SystemError) as exc:  # absurd nesting, NUL bytes
+            # SystemError: CPython 3.11's "AST constructor recursion depth mismatch" after absurd nesting
             raise SourceError(f"the code cannot be parsed: {type(exc).__name__}") from None
     raise SourceError("too much of the code does not parse")
 
@@ -173,7 +174,7 @@ def _parse_repairing(lines: list[str], prepared: Prepared) -> ast.Module:
 def _literal(node: ast.AST) -> bool:
     try:
         ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError, SystemError):
         return False
     return True
 

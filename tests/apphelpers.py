@@ -69,3 +69,14 @@ def array(value):
             shape = [int(n) for n in shape.split(",")]
         return data.reshape(shape) if shape else data
     return np.asarray(value, dtype=float)
+
+
+def table(at: AppTest, k: int = 0):
+    """The ``k``-th static table (``st.table``, as :func:`ui.tables.show_table` draws it) as a DataFrame of the text
+    a reader sees: Markdown escapes removed, numbers still text (``pd.to_numeric`` reads them)."""
+    import re
+
+    df = at.table[k].value
+    df = df.map(lambda v: re.sub(r"\\(.)", r"\1", str(v)))
+    df.columns = [re.sub(r"\\(.)", r"\1", str(c)) for c in df.columns]
+    return df

@@ -206,9 +206,9 @@ def test_every_figure_has_its_numbers_behind_an_expander(browser, app_url):
         charts = page.locator("[data-testid=stPlotlyChart]").count()
         expanders = page.locator("[data-testid=stExpander]").filter(has_text="The numbers in this figure")
         assert expanders.count() == charts == 2
-        assert page.locator("[data-testid=stMain] [data-testid=stTable]").count() == 0  # nothing built while closed
+        assert expanders.first.locator("[data-testid=stTable]").count() == 0  # nothing built while closed
         expanders.first.locator("summary").click()
-        page.wait_for_selector("[data-testid=stMain] [data-testid=stTable]", timeout=30_000)
+        expanders.first.locator("[data-testid=stTable]").first.wait_for(timeout=30_000)
         wait_until_drawn(page)
         text = expanders.first.inner_text()
         assert "padded input A_prev_pad" in text and "W[:, :, 0, 0]" in text and "output Z[:, :, 0]" in text

@@ -5,10 +5,12 @@ The generic sweeps (test_hostile_inputs.py, test_deploy.py) cover these pages' c
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import convcore
 from tests.apphelpers import array, assert_clean, figures, messages, open_app, texts
+from tests.apphelpers import table as shown_table
 from ui import presets
 
 W33 = presets.make_kernel("asymmetric 1..n", 3, 3, 1, 1, 0)  # the default kernel, 1..9
@@ -77,8 +79,8 @@ def test_the_drawn_C_is_convcores_and_its_colours_are_the_taps():
 def test_the_followed_input_cells_row_of_C_transposed_is_the_kernel_reversed():
     """The default cell is the one most windows reach: (2, 2) of a 6 x 6 input, all nine taps, weights 9 .. 1."""
     at = open_app("matrix")
-    table = at.dataframe[0].value
-    assert list(table["weight"]) == [9, 8, 7, 6, 5, 4, 3, 2, 1]
+    table = shown_table(at)
+    assert list(pd.to_numeric(table["weight"])) == [9, 8, 7, 6, 5, 4, 3, 2, 1]
     assert list(table["tap (u, v)"])[0] == "(2, 2)" and list(table["tap (u, v)"])[-1] == "(0, 0)"
     assert "**reversed**" in texts(at)
     row = figures(at)["mx_row"]
@@ -110,7 +112,7 @@ def test_stride_two_with_two_channels():
     assert array(C_drawn["z"]).shape == (4, 72)  # 2 x 2 x 1 outputs, 6 x 6 x 2 inputs
     W = presets.make_kernel("asymmetric 1..n", 3, 3, 2, 1, 0)
     np.testing.assert_array_equal(_matrix_from(C_drawn), convcore.conv_matrix((6, 6, 2), W, {"stride": 2, "pad": 0}))
-    assert list(at.dataframe[0].value["tap (u, v)"]) == ["(2, 2)", "(2, 0)", "(0, 2)", "(0, 0)"]  # every s-th tap
+    assert list(shown_table(at)["tap (u, v)"]) == ["(2, 2)", "(2, 0)", "(0, 2)", "(0, 0)"]  # every s-th tap
     assert any("cover count alternates" in m for m in [x.value for x in at.markdown])
     verdict = figures(at)["mx_verdict"]
     dZ = presets.make_dz("random integers", 2, 2, 1, 0)
@@ -122,7 +124,7 @@ def test_stride_two_with_two_channels():
 def test_under_true_convolution_the_two_flips_cancel_in_the_row():
     at = open_app("matrix", {"conv": "true convolution"})
     assert_clean(at)
-    assert list(at.dataframe[0].value["weight"]) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    assert list(pd.to_numeric(shown_table(at)["weight"])) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert "the two flips cancel" in texts(at)
 
 
@@ -207,8 +209,8 @@ def test_a_single_one_stamps_one_copy_of_the_kernel_as_in_d2l():
 
 def test_output_padding_and_the_size_table():
     at = open_app("transposed", {"stride": "2"})
-    table = at.dataframe[0].value
-    assert list(table["output_padding"]) == [0, 1]
+    table = shown_table(at)
+    assert list(pd.to_numeric(table["output_padding"])) == [0, 1]
     assert list(table["Y size"]) == ["7 x 7", "8 x 8"] and list(table["a convolution of it gives"]) == ["3 x 3"] * 2
     assert "s different input sizes give the same output size" in texts(at)
 

@@ -6,6 +6,7 @@ import pytest
 
 from grader import mistakes
 from tests.apphelpers import array, assert_clean, figures, messages, open_app
+from tests.apphelpers import table as shown_table
 
 
 def _metrics(at) -> dict[str, str]:
@@ -15,7 +16,7 @@ def _metrics(at) -> dict[str, str]:
 def test_table_lists_every_mistake_and_says_the_mean_check_misses_the_flip():
     at = open_app("mistakes")
     assert_clean(at)
-    df = at.dataframe[0].value
+    df = shown_table(at)
     assert len(df) == len(mistakes.CATALOGUE)
     row = df[df["mistake"] == mistakes.mistake("kernel_not_rotated").title].iloc[0]
     assert row["a mean-only check catches it"] == "NO" and row["an element-wise check catches it"] == "yes"

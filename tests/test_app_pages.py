@@ -6,6 +6,7 @@ import numpy as np
 
 import convcore
 from tests.apphelpers import array, assert_clean, figures, messages, open_app, texts
+from tests.apphelpers import table as shown_table
 from ui import presets
 
 
@@ -91,7 +92,7 @@ def test_flip_cell_terms_read_the_kernel_backwards():
     assert_clean(at)
     at.number_input(key="cell_y").set_value(2).run()
     at.number_input(key="cell_x").set_value(2).run()
-    df = at.dataframe[0].value
+    df = shown_table(at)
     assert len(df) == 9  # the centre of a 5x5 input is covered by all 9 windows of a 3x3 kernel
     us = [int(s.strip("()").split(",")[0]) for s in df["kernel (u, v)"]]
     assert us == sorted(us, reverse=True)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 import convcore
 from tests.apphelpers import assert_clean, messages, open_app
+from tests.apphelpers import table as shown_table
 from ui import presets
 
 TWO_D = {
@@ -27,8 +30,8 @@ def _latex(at) -> list[str]:
 
 
 def _differences(at) -> dict[str, float]:
-    df = at.dataframe[0].value
-    return dict(zip(df["quantity"], df["largest |symbolic - convcore|"], strict=True))
+    df = shown_table(at)
+    return dict(zip(df["quantity"], pd.to_numeric(df["largest |symbolic - convcore|"]), strict=True))
 
 
 def _verdicts(at) -> list[str]:

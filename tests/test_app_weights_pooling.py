@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 import convcore
 from tests.apphelpers import array, assert_clean, figures, messages, open_app, texts
+from tests.apphelpers import table as shown_table
 from ui import presets
 
 
@@ -52,7 +54,7 @@ def test_weights_one_panel_per_channel_pair_with_the_numbers_of_grad_weight():
     for k, z in enumerate(panels):  # row c_in, column c_out
         assert np.allclose(z, dW[:, :, k // 2, k % 2])
     # db: one sum per filter, in the table and the panel titles
-    db = at.dataframe[0].value.iloc[:, 1].to_numpy()
+    db = pd.to_numeric(shown_table(at).iloc[:, 1]).to_numpy()
     assert np.allclose(db, dZ.sum(axis=(0, 1)))
     assert any(f"db[1] = {int(dZ[:, :, 1].sum())}" in t for t in _titles(figures(at)["db_sums"]))
 

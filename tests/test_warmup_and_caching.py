@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import urllib.request
 
 import pytest
 
@@ -54,10 +55,16 @@ def test_the_first_visit_starts_a_warm_up_that_opens_every_page():
         assert asyncio.run(warm(port, pages=[])) == [""]  # a first visitor
         log = ROOT / ".streamlit-test.log"
         deadline = time.monotonic() + 90
-        while "warm-up: every page opened once" not in log.read_text() and time.monotonic() < deadline:
-            time.sleep(0.5)
+        health = []  # the health check is answered while the warm-up runs (the server's event loop, not a script)
+        while True:
+            with urllib.request.urlopen(base + "/_stcore/health", timeout=30) as r:
+                health.append(r.read().strip())
+            if "warm-up: every page opened once" in log.read_text() or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         text = log.read_text()
         pages = asyncio.run(warm(port))
+    assert health and set(health) == {b"ok"}
     assert "warm-up: every page opened once at its defaults (home, forward, flip" in text, text[-2000:]
     assert pages[0] == "" and {"forward", "flip", "weights", "pooling", "symbolic", "mistakes"} <= set(pages)
 

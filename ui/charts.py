@@ -1,16 +1,17 @@
 """A chart on a page: ``st.plotly_chart`` with its text alternative, and presentation mode's larger fonts.
 
 :func:`show` takes what ``st.plotly_chart`` takes. Under each chart a collapsed expander, "The numbers in this
-figure", holds every matrix the figure draws as a table (:func:`ui.figures.figure_tables`), for a screen reader, for a
-colour-blind reader, or to copy them; it is built only while it is open, so a closed one costs the page nothing.
+figure", holds every matrix the figure draws as a table (:func:`ui.figures.figure_tables`, shown by
+:func:`ui.tables.show_table`), for a screen reader, for a colour-blind reader, or to copy them; it is built only
+while it is open, so a closed one costs the page nothing.
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from . import figures, presentation
+from .tables import show_table
 
 __all__ = ["show"]
 
@@ -34,4 +35,8 @@ def _numbers(fig, key: str) -> None:
             st.caption("As the figure shows them at its first step; the play button walks through the others.")
         for title, rows in figures.figure_tables(fig):
             st.markdown(f"**{title}**")
-            st.table(pd.DataFrame(rows), border="horizontal")
+            # one column per matrix column, headed by its index, and the row index first
+            show_table(
+                [{"row": str(r), **{str(c): v for c, v in enumerate(row)}} for r, row in enumerate(rows)],
+                alt=f"The numbers of {title}, row by row.",
+            )

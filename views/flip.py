@@ -8,6 +8,7 @@ from convcore.export import numpy_torch_script
 from ui import charts, compute, flip_figures, presets
 from ui.controls import current_config, require_valid
 from ui.figures import fmt
+from ui.tables import show_table
 from ui.widgets import dz_control, figure_download, index_select
 
 config = current_config()
@@ -180,7 +181,7 @@ else:
             for t in terms
         ]
     )
-    st.dataframe(table, hide_index=True, width="content")
+    show_table(table, alt=f"The terms of dA_prev_pad[{int(y)}, {int(x)}, {c_in}], one row per dZ cell that reaches it.")
     total = sum(t.value for t in terms)
     st.markdown(
         f"Sum: {' + '.join(fmt(t.value) for t in terms)} = **{fmt(total)}** "

@@ -7,6 +7,7 @@ import streamlit as st
 from ui import charts, compute, limits, matrix_figures
 from ui.controls import current_config, require_valid
 from ui.figures import fmt
+from ui.tables import show_table
 from ui.widgets import dz_control, index_select
 
 config = current_config()
@@ -158,7 +159,7 @@ else:
                 for t in terms
             ]
         )
-        st.dataframe(table, hide_index=True, width="content")
+        show_table(table, alt=f"The nonzero entries of row {q} of Cᵀ, one row per output cell that input cell reaches.")
         total = sum(t.value for t in terms)
         st.markdown(f"Sum: **{fmt(total)}** = (Cᵀ·dZ)[{q}] = dA_prev[{y}, {x}, {k}] = {fmt(v['dA'][y, x, k])}")
     st.info(

@@ -5,6 +5,7 @@ import streamlit as st
 
 from grader import mistakes
 from ui import charts, compute
+from ui.tables import show_table
 
 st.title("Common mistakes")
 st.markdown(
@@ -28,7 +29,7 @@ table = pd.DataFrame(
         for r in rows
     ]
 )
-st.dataframe(table, hide_index=True, width="stretch")
+show_table(table, alt="Every catalogued mistake, its function, and which checks catch it.", width="stretch")
 missed = sum(not r.caught_by_mean_only for r in rows)
 st.caption(
     f"{missed} of {len(rows)} mistakes pass a mean-only check; all {sum(r.caught_by_elementwise for r in rows)} are "

@@ -6,6 +6,7 @@ import streamlit as st
 from convcore.symbolic import LIMITS
 from ui import symbolic_cache as sym
 from ui.controls import CONVENTION_LABELS, current_config
+from ui.tables import show_table
 
 MAX_TABLE_COLS = 24  # the whole Jacobian is drawn when it has at most this many columns (else transposed)
 CONVENTION_NAMES = {v: k for k, v in CONVENTION_LABELS.items()}
@@ -403,12 +404,10 @@ table = pd.DataFrame(
         for key, value in diffs.items()
     ]
 )
-st.dataframe(
+show_table(
     table,
-    hide_index=True,
-    width="content",
-    column_config={"largest |symbolic - convcore|": st.column_config.NumberColumn(format="%.2g")},
-    key="sym_diffs",
+    alt="For each quantity, the largest difference between SymPy's gradient at these numbers and convcore's.",
+    digits={"largest |symbolic - convcore|": ".2g"},
 )
 largest = max(diffs.values())
 if largest <= 1e-9:

@@ -7,6 +7,7 @@ import streamlit as st
 import convcore
 from ui import charts, compute, limits, presets, transposed_figures
 from ui.controls import current_config, require_valid
+from ui.tables import show_table
 from ui.widgets import index_select
 
 X_PRESETS = ("ones", "random integers", "single 1")
@@ -142,7 +143,7 @@ st.markdown(
 )
 sizes = compute.transposed_sizes(x_h, x_w, f_H, f_W, s, p, d)
 if sizes:
-    st.dataframe(sizes, hide_index=True, width="content")
+    show_table(sizes, alt="Each allowed output_padding, the output size it gives, and the convolution's size back.")
     st.caption(
         f"Each output_padding PyTorch allows here, the output size it gives, and what a convolution with the same "
         f"kernel, stride and padding makes of that size: {x_h} x {x_w} back, X's size"

@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import charts, compute
 from ui.controls import current_config, require_valid
+from ui.tables import show_table
 from ui.widgets import dz_control, figure_download, index_select
 
 config = current_config()
@@ -119,8 +120,9 @@ if conv == "convolution":
 st.header("3. db: dZ summed over its positions")
 st.markdown("Every output cell of filter c adds b[c] once, so db[c] = Σ_h Σ_w dZ[h, w, c].")
 charts.show(compute.dz_sums_figure(A, W.shape, dZ, s, p, conv, d, g), width="stretch", key="db_sums")
-st.dataframe(
-    pd.DataFrame({"filter c": range(n_C), "db[c] = Σ dZ[:, :, c]": fast["db"]}), hide_index=True, width="content"
+show_table(
+    pd.DataFrame({"filter c": range(n_C), "db[c] = Σ dZ[:, :, c]": fast["db"]}),
+    alt="db, one entry per filter: the sum of that filter's dZ channel.",
 )
 
 st.header("The verdict")
