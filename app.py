@@ -2,11 +2,15 @@
 
 import streamlit as st
 
-from ui import warmup
+from ui import accessibility, presentation, warmup
 from ui.controls import shared_controls, url_notice
 
+# Presentation mode (a projector) is kept in the link, so a teacher's link opens in it with the sidebar folded away.
 st.set_page_config(
-    page_title="Is the kernel flipped? Convolution gradients", page_icon=":material/flip:", layout="wide"
+    page_title="Is the kernel flipped? Convolution gradients",
+    page_icon=":material/flip:",
+    layout="wide",
+    initial_sidebar_state="collapsed" if presentation.requested() else "auto",
 )
 
 # Pages live in views/, not pages/: a pages/ folder beside the entrypoint switches Streamlit (and AppTest)
@@ -45,6 +49,10 @@ USES = {
 page = st.navigation(PAGES)
 warmup.start_once()  # the process's first run fills the shared caches in the background (ui/warmup.py)
 shared_controls(USES.get(page.url_path, ()))
+with st.sidebar:  # before the page, which may stop early; at the sidebar's foot, where a block of no height is unseen
+    presentation.control()
+    accessibility.install()
+presentation.style()
 try:
     page.run()
 finally:  # after the page, so its own controls have taken or dropped the link's values; also when it stopped

@@ -604,6 +604,7 @@ def _derive(ndim, n, k, stride, pad, c_in, c_out, convention, names, dilation=1,
     def first_in(co: int) -> int:
         """The first input channel of filter ``co``'s group."""
         return (co // cg_out) * cg_in
+
     bias = ndim == 2
     if names == "seed":
         if k[0] > LIMITS["seed_kernel"]:

@@ -24,18 +24,26 @@ def open_app(page: str | None = None, query: dict | None = None, timeout: float 
 
 
 def figures(at: AppTest) -> dict[str, dict]:
-    """Every Plotly chart on the page, by its key, as the JSON spec sent to the browser."""
+    """Every Plotly chart on the page, by its key, as the JSON spec sent to the browser; the line breaks that wrap the
+    titles to a phone's width read as spaces."""
     out = {}
     for el in at.get("plotly_chart"):
         key = el.proto.id.rsplit("-", 1)[-1]
-        out[key] = json.loads(el.proto.spec)
+        spec = json.loads(el.proto.spec)
+        layouts = [spec.get("layout", {})] + [f.get("layout", {}) for f in spec.get("frames", [])]
+        for part in [a for layout in layouts for a in layout.get("annotations", [])] + [
+            layout["title"] for layout in layouts if isinstance(layout.get("title"), dict)
+        ]:
+            if isinstance(part.get("text"), str):
+                part["text"] = part["text"].replace("<br>", " ")
+        out[key] = spec
     return out
 
 
 def texts(at: AppTest) -> str:
     """All markdown, captions, LaTeX and titles of the run, joined: what a reader sees as text."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
-    parts += [s.value for s in at.subheader] + [x.value for x in at.latex]
+    parts += [h.value for h in at.header] + [s.value for s in at.subheader] + [x.value for x in at.latex]
     return "\n".join(str(p) for p in parts)
 
 

@@ -121,3 +121,29 @@ def overlay_index(page, index: int) -> int:
     return page.evaluate(
         "(i) => document.querySelectorAll('.js-plotly-plot')[i]._transitionData._frames[0].traces[0]", index
     )
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # installed by `npm ci` (package.json), as the README says
+DRAWN = """() => !document.querySelector('[data-testid=stStatusWidget]')
+    && !document.querySelector('[data-testid=stSkeleton]')
+    && !!document.querySelector('[data-testid=stMain] h1')
+    && Array.from(document.querySelectorAll('[data-testid=stPlotlyChart]')).every(e => e.querySelector('.main-svg'))"""
+
+
+def wait_until_drawn(page, timeout: float = 90_000) -> None:
+    """Until the script has finished, no placeholder is left and every chart has drawn, twice 0.5 s apart (a chart
+    that appears late would start its own placeholder)."""
+    for _ in range(2):
+        page.wait_for_function(DRAWN, timeout=timeout)
+        page.wait_for_timeout(500)
+    page.wait_for_function(DRAWN, timeout=timeout)
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations on the whole page: ``[{id, impact, count, target, summary}]``, one per rule."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(v => ({
+            id: v.id, impact: v.impact, count: v.nodes.length, target: v.nodes[0].target.join(' '),
+            summary: (v.nodes[0].failureSummary || '').split('\\n').slice(0, 2).join(' ')}))"""
+    )

@@ -207,9 +207,20 @@ def _streamlit_options(keys, env=None) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _flatten(table: dict, prefix: str = "") -> dict:
+    """``{"theme": {"light": {"textColor": c}}}`` -> ``{"theme.light.textColor": c}``: option names as Streamlit's."""
+    flat = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            flat |= _flatten(value, f"{prefix}{key}.")
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def test_config_has_the_production_settings_and_streamlit_reads_them():
     raw = tomllib.loads(CONFIG.read_text())
-    flat = {f"{section}.{key}": value for section, options in raw.items() for key, value in options.items()}
+    flat = _flatten(raw)
     for key, value in EXPECTED.items():
         assert flat.get(key) == value, key
     keys = sorted(flat)
@@ -234,7 +245,10 @@ def _config_show(*flags: str, env: dict | None = None) -> dict:
         if header := re.fullmatch(r"\[([\w.]+)\]", line.strip()):
             section = header[1]
         elif option := re.fullmatch(r"(\w+) = (.+)", line.strip()):
-            seen[f"{section}.{option[1]}"] = tomllib.loads(f"v = {option[2]}")["v"]
+            try:
+                seen[f"{section}.{option[1]}"] = tomllib.loads(f"v = {option[2]}")["v"]
+            except tomllib.TOMLDecodeError:  # printed unquoted, e.g. a colour: textColor = #0e0d0c
+                seen[f"{section}.{option[1]}"] = option[2]
     return seen
 
 

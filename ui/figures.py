@@ -20,6 +20,7 @@ and every trace, axis and annotation here is written in Plotly.js's own terms, s
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,8 @@ import plotly.io as pio
 from plotly.colors import get_colorscale
 
 from . import limits
+
+_TAG = re.compile(r"<[^>]+>")
 
 __all__ = [
     "AnimatedFigure",
@@ -42,8 +45,12 @@ __all__ = [
     "fmt",
     "pad_mask",
     "position_grid",
+    "position_label",
     "sum_text",
     "SPEEDS",
+    "figure_tables",
+    "for_projector",
+    "plain",
 ]
 
 # Plotly.js knows neither "RdBu_r" nor every Python-side name: the specs carry the colours themselves.
@@ -53,6 +60,15 @@ PAD_GREY = "rgba(150, 150, 150, 0.55)"
 WINDOW = "#111111"
 HILITE = "#e69f00"  # Okabe-Ito orange: visible on red, blue and white
 SPEEDS = {"slow": 900, "normal": 400, "fast": 120}  # milliseconds per frame
+
+# The server cannot see the screen, so every figure is laid out to read at both widths: titles are wrapped to fit a
+# phone's plot width (a 390 px screen leaves about 340 px between the margins), which a desktop draws as the same
+# lines, and the player's buttons take two rows, which fit a phone and sit under each other on a desktop.
+PHONE_PLOT_PX = 340
+CHAR_PX = 0.58  # average advance of a character of the figures' sans-serif font, in font sizes (measured: 0.5-0.56)
+TITLE_SIZE, SUBTITLE_SIZE = 16, 15  # the figure's title (a frame's equation) and each subplot's title, in px
+LINE_PX = 1.3  # height of a line of text, in font sizes
+SUBTITLE_SHIFT = 32  # px between a subplot's top and its title's last line: room for the column numbers
 
 
 @dataclass
@@ -109,12 +125,92 @@ def pad_mask(shape_hw: tuple[int, int], pad: int) -> np.ndarray:
     return m
 
 
+def position_label(value: float, u: int, v: int) -> str:
+    """A kernel cell's text: its weight, and under it the weight's own position (u, v) in W, so that the position
+    colour is never the only thing that tells a weight where it came from (colour-blind readers, grey-scale print)."""
+    return f"{fmt(value)}<br><span style='font-size:0.72em'>({u}, {v})</span>"
+
+
 def position_grid(k: np.ndarray, title: str, rotated: bool = False) -> Grid:
     """A kernel slice ``(f_H, f_W)`` coloured by position; ``rotated=True`` for rot180 of it (colours follow
-    the weights, so they appear in reverse order)."""
+    the weights, so they appear in reverse order). Each cell says its weight and that weight's (u, v) in W: in the
+    rotated kernel cell (0, 0) reads (f_H - 1, f_W - 1)."""
     f_H, f_W = k.shape
     pos = np.arange(f_H * f_W).reshape(f_H, f_W)
-    return Grid(z=k, title=title, positions=pos[::-1, ::-1] if rotated else pos)
+    if rotated:
+        pos = pos[::-1, ::-1]
+    text = np.empty((f_H, f_W), dtype=object)
+    for i in range(f_H):
+        for j in range(f_W):
+            text[i, j] = position_label(k[i, j], *divmod(int(pos[i, j]), f_W))
+    return Grid(z=k, title=title, positions=pos, text=text)
+
+
+def _words(text: str) -> list[str]:
+    """``text`` split at the spaces a line may break at: not inside brackets, not beside ``·``."""
+    words, depth, start = [], 0, 0
+    for k, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif ch == " " and depth == 0 and "·" not in (text[k - 1 : k], text[k + 1 : k + 2]):
+            words.append(text[start:k])
+            start = k + 1
+    return [*words, text[start:]]
+
+
+def _pieces(word: str, max_chars: int) -> list[str]:
+    """A word longer than a line, cut where a reader still sees the parts: at a space beside ``·``, before a bracket
+    that opens at its top level (a short call stays whole: ``rot180(W)``), after the ", " inside one
+    (``dA_prev_pad`` / ``[0:3, 0:3]``)."""
+    if len(_TAG.sub("", word)) <= max_chars:
+        return [word]
+    cuts, depth = [], 0
+    for k, ch in enumerate(word):
+        if ch in "([{":
+            if depth == 0 and k and (ch != "(" or k > 8):  # rot180(W) stays whole, conv_transpose2d / (dZ, W) not
+                cuts.append(k)
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif ch == " " and (depth == 0 or word[k - 1] == ","):
+            cuts.append(k + 1)
+    parts, start = [], 0
+    for a, b in zip(cuts, [*cuts[1:], len(word)], strict=True) if cuts else ():
+        if b - start > max_chars and a > start:
+            parts.append(word[start:a])
+            start = a
+    return [*parts, word[start:]]
+
+
+def wrap(text: str, width_px: float, size: float) -> str:
+    """``text`` broken into lines (``<br>``) of at most ``width_px`` at font ``size``, at the spaces of
+    :func:`_words` (``W · dZ[h, w]`` and ``dA[0:3, 0:3]`` stay whole) and, for a word longer than a line, at the
+    places of :func:`_pieces`; HTML tags take no room."""
+    max_chars = max(8, int(width_px / (CHAR_PX * size)))
+    rows, row = [], ""
+    for w in (piece for word in _words(text) for piece in _pieces(word, max_chars)):
+        if row and len(_TAG.sub("", row)) + 1 + len(_TAG.sub("", w)) > max_chars:
+            rows.append(row)
+            row = w
+        else:
+            row = f"{row} {w}" if row else w
+    return "<br>".join(r.strip() for r in [*rows, row])
+
+
+def lines(text: str) -> int:
+    """How many lines ``text`` takes (its ``<br>`` plus one)."""
+    return text.count("<br>") + 1
+
+
+def fit(text: str, width_px: float, size: float, smallest: float = 10) -> tuple[str, float]:
+    """``text`` wrapped to ``width_px`` (:func:`wrap`) and the font size its longest line fits at: ``size``, or
+    smaller, down to ``smallest``, when a part cannot be cut any shorter."""
+    wrapped = wrap(text, width_px, size)
+    longest = max(len(_TAG.sub("", line)) for line in wrapped.split("<br>"))
+    fits = max(smallest, min(size, int(width_px / (CHAR_PX * max(longest, 1)))))
+    return (wrapped, size) if fits == size else (wrap(text, width_px, fits), fits)  # smaller: longer lines fit
 
 
 def _factor(v: float) -> str:
@@ -132,8 +228,11 @@ def sum_text(a: np.ndarray, b: np.ndarray, max_terms: int = 9) -> str:
 
 
 def lift_titles(fig: Spec) -> Spec:
-    """Raise the subplot titles clear of the column numbers above each grid (called before the figure is shown)."""
-    fig.update_annotations(yshift=34)
+    """Raise the subplot titles clear of the column numbers above each grid (called before the figure is shown); the
+    top margin grows as much."""
+    fig.update_annotations(yshift=SUBTITLE_SHIFT + 12)
+    margin = fig.spec["layout"].setdefault("margin", {})
+    margin["t"] = margin.get("t", 0) + 12
     return fig
 
 
@@ -246,16 +345,33 @@ class _Subplots:
         self.layout[f"xaxis{ref}"]["range"] = [-0.5, n_c - 0.5]
         self.layout[f"yaxis{ref}"]["range"] = [n_r - 0.5, -0.5]
 
+    def title_room(self, col: int) -> float:
+        """The width a title over column ``col`` (from 1) may take on a phone, in px: the subplot and half of each gap
+        beside it."""
+        x0, x1 = self._x[col - 1]
+        left = x0 - self._x[col - 2][1] if col > 1 else 0.0
+        right = self._x[col][0] - x1 if col < self.cols else 0.0
+        return (x1 - x0 + left / 2 + right / 2) * PHONE_PLOT_PX
+
+    def title_lines(self) -> int:
+        """Lines of the tallest subplot title, once wrapped (see :meth:`figure`)."""
+        rooms = [self.title_room(k % self.cols + 1) for k in range(len(self._titles))]
+        return max(
+            [lines(fit(t, room, SUBTITLE_SIZE)[0]) for t, room in zip(self._titles, rooms, strict=True) if t] + [1]
+        )
+
     def figure(self, **layout) -> Spec:
-        """The figure, its subplot titles centred over the subplots that have them (as make_subplots puts them)."""
+        """The figure, its subplot titles centred over the subplots that have them (as make_subplots puts them),
+        each wrapped to fit its subplot on a phone."""
         for k, title in enumerate(self._titles):
             if not title:
                 continue
             row, col = k // self.cols + 1, k % self.cols + 1
             (x0, x1), (_, y1) = self._x[col - 1], self._y[row - 1]
+            text, size = fit(title, self.title_room(col), SUBTITLE_SIZE)
             self.layout["annotations"].append(
                 dict(
-                    text=title,
+                    text=text,
                     x=(x0 + x1) / 2,
                     y=y1,
                     xref="paper",
@@ -263,8 +379,8 @@ class _Subplots:
                     xanchor="center",
                     yanchor="bottom",
                     showarrow=False,
-                    yshift=22,  # clear of the column numbers on top
-                    font=dict(size=15),
+                    yshift=SUBTITLE_SHIFT,  # clear of the column numbers on top
+                    font=dict(size=size),
                 )
             )
         _merge(self.layout, layout)
@@ -296,7 +412,7 @@ def _heat_traces(g: Grid, zmax: float) -> list[dict]:
                 xgap=2,
                 ygap=2,
                 hoverongaps=False,
-                hovertemplate="row %{y}, col %{x}: %{text}<extra></extra>",
+                hovertemplate="row %{y}, col %{x}: weight %{text}<extra></extra>",
                 textfont=dict(size=14),
             )
         )
@@ -387,7 +503,8 @@ def grids_figure(grids: list[Grid], cols: int, height: int | None = None, shared
     zmax = _zmax(grids) if shared_scale else None
     for k, g in enumerate(grids):
         _add_grid(fig, g, zmax or _zmax([g]), k // cols + 1, k % cols + 1)
-    return fig.figure(height=height or 360 * rows, margin=dict(l=10, r=10, t=70, b=10))
+    extra = (fig.title_lines() - 1) * round(LINE_PX * SUBTITLE_SIZE)
+    return fig.figure(height=(height or 360 * rows) + extra, margin=dict(l=10, r=10, t=80 + extra, b=10))
 
 
 def _rect(r: int, c: int, h: int, w: int, color: str, width: float = 3) -> dict:
@@ -456,6 +573,7 @@ def slide_figure(
             overlay.append(fig.add(_scatter(_span_xy(first.window if active[r - 1] else None, window_span)), r, 1))
     frames = []
     nowhere = _xy(_window_xy(None, f_H, f_W, s_H, s_W))
+    wrapped = [wrap(st_.title, PHONE_PLOT_PX, TITLE_SIZE) for st_ in steps]
     for k, st_ in enumerate(steps):
         win = _xy(_window_xy(st_.window, f_H, f_W, s_H, s_W))
         data = [win if on else nowhere for on in active] + [_xy(_cell_xy(st_.cell))]
@@ -467,13 +585,28 @@ def slide_figure(
             show = _show_numbers(st_.result_z)
             data.append(dict(type="heatmap", z=st_.result_z, text=_text(st_.result_z) if show else None))
             traces.append(result_trace)
-        frames.append(dict(name=str(k), data=data, traces=traces, layout=dict(title=dict(text=st_.title))))
-    spec = fig.figure(
-        height=height or max(420, 380 * n_rows) + 110,
-        title=dict(text=first.title, x=0.01, y=0.995, yanchor="top", font=dict(size=16)),
-        margin=dict(l=10, r=10, t=110, b=90),
-    )
+        frames.append(dict(name=str(k), data=data, traces=traces, layout=dict(title=dict(text=wrapped[k]))))
+    extra, layout = _titled_layout(fig, wrapped, first.title)
+    spec = fig.figure(height=(height or max(420, 380 * n_rows) + 110) + extra, **layout)
     return add_player(spec, frames)
+
+
+def _titled_layout(fig: _Subplots, wrapped: list[str], first: str) -> tuple[int, dict]:
+    """The pixels a figure grows by (against a plain one-line title and a one-row player) for its wrapped titles and
+    the player's rows, and its title and margins: the frames' equations (``wrapped``) at the top left, the subplot
+    titles under them, the player under the grids."""
+    title_lines = max([lines(t) for t in wrapped] + [1])
+    title_px, subtitle_px = round(LINE_PX * TITLE_SIZE), round(LINE_PX * SUBTITLE_SIZE)
+    # Plotly places a title of several lines 16 px above its anchor, whatever their number: a 20 px pad keeps the
+    # first line in view (measured in Chromium)
+    pad = 20 if title_lines > 1 else 8
+    top = pad + title_lines * title_px + 8 + SUBTITLE_SHIFT + fig.title_lines() * subtitle_px + 8
+    text = wrapped[0] if wrapped else wrap(first, PHONE_PLOT_PX, TITLE_SIZE)
+    layout = dict(
+        title=dict(text=text, x=0.01, y=1.0, yanchor="top", pad=dict(t=pad), font=dict(size=TITLE_SIZE)),
+        margin=dict(l=10, r=10, t=top, b=PLAYER_PX),
+    )
+    return top - 110 + PLAYER_PX - 90, layout
 
 
 def _window_xy(window, f_H, f_W, s_H, s_W) -> dict:
@@ -580,6 +713,7 @@ def scatter_figure(
     if window_span is not None:
         overlay.append(fig.add(_scatter(_span_xy(first.window, window_span)), 1, 3))
     frames = []
+    wrapped = [wrap(st_.title, PHONE_PLOT_PX, TITLE_SIZE) for st_ in steps]
     for k, st_ in enumerate(steps):
         data = [_xy(_cell_xy(st_.cell)), _xy(_window_xy(st_.window, f_H, f_W, s_H, s_W))]
         if window_span is not None:
@@ -593,12 +727,9 @@ def scatter_figure(
             show = _show_numbers(st_.result_z)
             data.append(dict(type="heatmap", z=st_.result_z, text=_text(st_.result_z) if show else None))
             traces.append(run_trace)
-        frames.append(dict(name=str(k), data=data, traces=traces, layout=dict(title=dict(text=st_.title))))
-    spec = fig.figure(
-        height=height,
-        title=dict(text=first.title, x=0.01, y=0.995, yanchor="top", font=dict(size=16)),
-        margin=dict(l=10, r=10, t=110, b=90),
-    )
+        frames.append(dict(name=str(k), data=data, traces=traces, layout=dict(title=dict(text=wrapped[k]))))
+    extra, layout = _titled_layout(fig, wrapped, first.title)
+    spec = fig.figure(height=height + extra, **layout)
     return add_player(spec, frames)
 
 
@@ -611,17 +742,23 @@ def _animate_args(names, duration: int) -> list:
     ]
 
 
+# The player under the grids, in three rows placed in pixels below the plot area (a fraction of the plot's height
+# would move them with it): play and pause, the two step buttons, the slider. Each row fits a phone's width.
+PLAY_TOP, STEP_TOP, SLIDER_TOP = 10, 46, 80
+PLAYER_PX = 160  # the bottom margin that holds them
+
+
 def _nav(k: int, n: int) -> dict:
     prev_, next_ = max(k - 1, 0), min(k + 1, n - 1)
     return dict(
         type="buttons",
         direction="left",
-        x=1.0,
-        y=-0.02,
-        xanchor="right",
+        x=0.0,
+        y=0.0,
+        xanchor="left",
         yanchor="top",
         showactive=False,
-        pad=dict(t=0, r=6),
+        pad=dict(t=STEP_TOP, r=6),
         font=dict(size=14),
         buttons=[
             dict(label="◀ step", method="animate", args=_animate_args([str(prev_)], 0)),
@@ -656,11 +793,11 @@ def add_player(fig: Spec, frames: list[dict]) -> Spec:
         type="buttons",
         direction="left",
         x=0.0,
-        y=-0.02,
+        y=0.0,
         xanchor="left",
         yanchor="top",
         showactive=False,
-        pad=dict(t=0, r=6),
+        pad=dict(t=PLAY_TOP, r=6),
         font=dict(size=14),
         buttons=[dict(label=f"▶ {name}", method="animate", args=_animate_args(None, ms)) for name, ms in SPEEDS.items()]
         + [
@@ -680,11 +817,11 @@ def add_player(fig: Spec, frames: list[dict]) -> Spec:
             dict(
                 active=0,
                 x=0.0,
-                y=-0.09,
+                y=0.0,
                 len=1.0,
                 xanchor="left",
                 yanchor="top",
-                pad=dict(t=30),
+                pad=dict(t=SLIDER_TOP),
                 currentvalue=dict(prefix="step ", font=dict(size=13)),
                 steps=[dict(label=str(k + 1), method="animate", args=_animate_args([str(k)], 0)) for k in _marks(n)],
             )
@@ -711,3 +848,102 @@ class AnimatedFigure(Spec):
 
     def __reduce__(self):
         return (Spec, (self._spec,))
+
+
+def plain(text: str) -> str:
+    """A title or cell text without its markup: line breaks as spaces, tags dropped (``9<br>(2, 2)``: ``9 (2, 2)``)."""
+    return " ".join(_TAG.sub("", text.replace("<br>", " ")).split())
+
+
+def _cell_texts(trace: dict) -> np.ndarray:
+    """The text a heatmap trace shows on each cell ("" where it shows none): its ``text``, else its numbers."""
+    z = np.asarray(trace.get("z"), dtype=np.float64)
+    if trace.get("text") is not None and trace.get("texttemplate"):
+        text = np.asarray(trace["text"], dtype=object).reshape(z.shape)
+        return np.vectorize(lambda t: plain(str(t)) if t is not None else "", otypes=[object])(text)
+    return np.vectorize(_fmt, otypes=[object])(z)
+
+
+def figure_tables(fig: Spec) -> list[tuple[str, list[list[str]]]]:
+    """The numbers a figure draws, as it first appears: one ``(title, rows of cell texts)`` per matrix it shows, in the
+    order it draws them (a text alternative for the picture). Heatmaps on the same axes at the same offset are one
+    matrix (a body and its padding are two layers); the title is the subplot's, else the trace's name."""
+    spec = fig.spec
+    layout = spec.get("layout", {})
+    titles = {}
+    for a in layout.get("annotations", []):
+        if a.get("xref") == "paper" and a.get("yref") == "paper":
+            titles[(round(a["x"], 6), round(a["y"], 6))] = plain(a.get("text", ""))
+    groups: dict[tuple, dict] = {}
+    for trace in spec.get("data", []):
+        if trace.get("type") != "heatmap" or trace.get("z") is None:
+            continue
+        xa, ya = trace.get("xaxis", "x"), trace.get("yaxis", "y")
+        key = (xa, ya, trace.get("x0", 0), trace.get("y0", 0))
+        text = _cell_texts(trace)
+        if key not in groups:
+            x_dom = layout.get(f"xaxis{xa[1:]}", {}).get("domain", [0, 1])
+            y_dom = layout.get(f"yaxis{ya[1:]}", {}).get("domain", [0, 1])
+            title = trace.get("name") or titles.get((round((x_dom[0] + x_dom[1]) / 2, 6), round(y_dom[1], 6)), "")
+            groups[key] = {"title": title, "text": text}
+        elif groups[key]["text"].shape == text.shape:
+            mine = groups[key]["text"]
+            groups[key]["text"] = np.where(mine == "", text, mine)
+    return [(g["title"] or f"matrix {k + 1}", g["text"].tolist()) for k, g in enumerate(groups.values())]
+
+
+PROJECTOR = 1.45  # font scale of the figures in presentation mode: numbers and titles readable from the back
+
+
+def for_projector(fig: Spec) -> Spec:
+    """``fig`` with every font ``PROJECTOR`` times larger and the figure taller as much as its text needs, for
+    presentation mode. A new spec (the traces' and the layout's dicts copied, the frames shared: they carry no fonts),
+    kept on ``fig`` itself so that it is built once per figure; ``fig``, shared by every session, is not changed."""
+    cached = getattr(fig, "_projector", None)
+    if cached is not None:
+        return cached
+    spec = fig.spec
+
+    def bigger(part: dict, default: float) -> dict:
+        font = dict(part.get("font") or {})
+        font["size"] = round(font.get("size", default) * PROJECTOR)
+        return {**part, "font": font}
+
+    data = []
+    for trace in spec.get("data", []):
+        trace = dict(trace)
+        if trace.get("textfont"):
+            trace["textfont"] = {**trace["textfont"], "size": round(trace["textfont"].get("size", 12) * PROJECTOR)}
+        if trace.get("marker", {}).get("size"):
+            trace["marker"] = {**trace["marker"], "size": round(trace["marker"]["size"] * PROJECTOR)}
+        data.append(trace)
+    layout = copy.deepcopy(spec.get("layout", {}))
+    layout["font"] = {**layout.get("font", {}), "size": round(12 * PROJECTOR)}  # ticks and everything without a size
+    layout["annotations"] = [bigger(a, 12) for a in layout.get("annotations", [])]
+    for name in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:  # the row and column numbers
+        layout[name]["tickfont"] = {**layout[name].get("tickfont", {}), "size": round(12 * PROJECTOR)}
+    if isinstance(layout.get("title"), dict):
+        layout["title"] = bigger(layout["title"], 16)
+    layout["updatemenus"] = [bigger(m, 12) for m in layout.get("updatemenus", [])]
+    for slider in layout.get("sliders", []):
+        slider["font"] = {"size": round(12 * PROJECTOR)}
+        slider["currentvalue"] = bigger(slider.get("currentvalue", {}), 13)
+    grow = PROJECTOR - 1.0
+    margin = layout.get("margin", {})
+    top, bottom = margin.get("t", 0), margin.get("b", 0)
+    extra = round(top * grow) + round(bottom * grow)
+    layout["margin"] = {**margin, "t": round(top * PROJECTOR), "b": round(bottom * PROJECTOR)}
+    layout["height"] = round(layout.get("height", 450) * (1 + grow / 2)) + extra
+    for menu, row in zip(layout.get("updatemenus", []), (PLAY_TOP, STEP_TOP), strict=False):
+        menu["pad"] = {**menu.get("pad", {}), "t": round(row * PROJECTOR)}
+    for slider in layout.get("sliders", []):
+        slider["pad"] = {**slider.get("pad", {}), "t": round(SLIDER_TOP * PROJECTOR)}
+    for a in layout["annotations"]:
+        if "yshift" in a:
+            a["yshift"] = round(a["yshift"] * PROJECTOR)
+    out = {"data": data, "layout": layout}
+    if "frames" in spec:
+        out["frames"] = spec["frames"]
+    projected = Spec(out)
+    object.__setattr__(fig, "_projector", projected)
+    return projected

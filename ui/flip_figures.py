@@ -21,6 +21,7 @@ from .figures import (
     grids_figure,
     pad_mask,
     position_grid,
+    position_label,
     scatter_figure,
     slide_figure,
     sum_text,
@@ -143,7 +144,9 @@ def _dilated_position_grid(t: Rot180Trace, j: int, c_in: int, title: str) -> Gri
     pos = np.full(t.is_hole.shape, np.nan)
     pos[::d, ::d] = np.arange(f_H * f_W).reshape(f_H, f_W)[::-1, ::-1]
     text = np.full(t.is_hole.shape, "", dtype=object)
-    text[::d, ::d] = np.vectorize(fmt, otypes=[object])(t.W_rot[:, :, j, c_in])
+    for a in range(f_H):
+        for b in range(f_W):  # tap (a, b) of the rotated kernel is W's weight (f_H - 1 - a, f_W - 1 - b)
+            text[a * d, b * d] = position_label(t.W_rot[a, b, j, c_in], f_H - 1 - a, f_W - 1 - b)
     return Grid(z=t.W_rot_dilated[:, :, j, c_in], title=title, positions=pos, cross=t.is_hole, text=text)
 
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import streamlit as st
 
-from . import limits, pick_figures, presets
+from . import charts, limits, pick_figures, presets
 from .controls import stage, typed_blocks
 
 __all__ = ["dz_control", "index_select", "figure_download", "pick_chart", "stage_pick"]
@@ -91,15 +91,16 @@ def figure_download(fig, name: str, key: str) -> None:
 
 
 def pick_chart(fig, key: str, **kwargs) -> tuple[int, int] | None:
-    """``st.plotly_chart`` of a figure with a pick layer (:func:`ui.pick_figures.pick_layer`): the ``(x, y)`` of the
-    clicked cell, in the figure's own coordinates, or None when nothing was clicked. The caller checks the cell
-    against what it can pick (the report comes from the browser).
+    """:func:`ui.charts.show` (``st.plotly_chart`` with its numbers behind an expander) of a figure with a pick layer
+    (:func:`ui.pick_figures.pick_layer`): the ``(x, y)`` of the clicked cell, in the figure's own coordinates, or None
+    when nothing was clicked. The caller checks the cell against what it can pick (the report comes from the
+    browser).
 
     Streamlit 1.67 computes a chart's element id from its spec, so a chart whose figure changes (the picked cell is
     outlined) starts with no selection: a pick is reported once.
     """
     kwargs.setdefault("width", "stretch")
-    event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points",), **kwargs)
+    event = charts.show(fig, key=key, on_select="rerun", selection_mode=("points",), **kwargs)
     try:
         points = event["selection"]["points"]
     except (KeyError, TypeError):

@@ -7,7 +7,7 @@ import re
 import streamlit as st
 
 from grader.report import file_notes, function_text, printable
-from ui import check_figures
+from ui import charts, check_figures
 from ui.check_run import availability, run_grading
 
 MAX_PASTE = 200_000  # characters of pasted code
@@ -74,7 +74,7 @@ def _show_function(k: int, f) -> None:
     """One function's verdict, its mistakes with their fixes and links, and its output beside the right one."""
     t = function_text(f)
     with st.container(border=True):
-        st.markdown(f"#### `{f.function}` :{COLOUR[t.verdict]}[{t.verdict}]")
+        st.markdown(f"### `{f.function}` :{COLOUR[t.verdict]}[{t.verdict}]")
         if t.verdict == "PASS":
             st.caption(t.headline.split("  ", 1)[1] + " checked entry by entry.")
             for note in t.notes:
@@ -116,7 +116,8 @@ def _show_function(k: int, f) -> None:
         if figs:
             st.markdown(f"Your `{first.output}` beside the right one, at the first difference (case `{first.case}`):")
             for j, (column, fig) in enumerate(zip(st.columns(len(figs)), figs, strict=True)):
-                column.plotly_chart(fig, width="stretch", key=f"check_fig_{k}_{j}")  # the columns stack on a phone
+                with column:  # the columns stack on a phone
+                    charts.show(fig, width="stretch", key=f"check_fig_{k}_{j}")
         if first is not None and first.case:
             link = check_figures.explore_link(f.function, first.case, first.output)
             if link:
@@ -125,7 +126,7 @@ def _show_function(k: int, f) -> None:
 
 
 def _show_report(report) -> None:
-    st.subheader("Your report")
+    st.header("Your report")
     if report.error:
         st.error(_plain(report.error), icon=":material/error:")
         return

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from convcore.export import numpy_torch_script
-from ui import compute, flip_figures, presets
+from ui import charts, compute, flip_figures, presets
 from ui.controls import current_config, require_valid
 from ui.figures import fmt
 from ui.tables import show_table
@@ -31,13 +31,13 @@ sc = compute.scatter(A.shape, W, dZ, s, p, conv, d, g)
 rt = compute.rot180(A.shape, W, dZ, s, p, conv, d, g)
 res = compute.backward_all(A, W, dZ, s, p, conv, d, g)
 
-st.subheader("1. Scatter form (the course's loop)")
+st.header("1. Scatter form (the course's loop)")
 st.markdown(
     "For each dZ cell, in the order of the course's loops: `dA_prev_pad[window] += W * dZ[h, w]`, then crop the "
     "padding. The kernel is used as it is: **no flip**."
 )
 fig_sc = compute.scatter_figure(A.shape, W, dZ, s, p, conv, c_in, d, g)
-st.plotly_chart(fig_sc, width="stretch", key="scatter_anim")
+charts.show(fig_sc, width="stretch", key="scatter_anim")
 if (shown := flip_figures.scatter_steps(sc)) < len(sc.steps):
     st.caption(
         f"The animation steps through the first {shown} of the {len(sc.steps)} dZ cells; the verdict is complete."
@@ -54,7 +54,7 @@ if g > 1:
         f"({', '.join(map(str, filters))}), so only their dZ channels reach it."
     )
 
-st.subheader("2. Rot180 form (full correlation)")
+st.header("2. Rot180 form (full correlation)")
 kernel_word = (
     "rot180(W)" if conv == "correlation" else "rot180(rot180(W)) = W, since the forward pass already rotated it"
 )
@@ -71,7 +71,7 @@ if d > 1:
         f"the dilated extent minus one, {rt.offset[0]} here); the kernel panel is drawn dilated, its holes crossed."
     )
 fig_rt = compute.rot180_figure(A.shape, W, dZ, s, p, conv, c_in, d, g)
-st.plotly_chart(fig_rt, width="stretch", key="rot180_anim")
+charts.show(fig_rt, width="stretch", key="rot180_anim")
 if (shown := flip_figures.rot180_steps(rt, c_in)) < len(rt.steps):
     st.caption(
         f"The animation steps through the first {shown} of the {len(rt.steps)} cells (so many taps would make the "
@@ -89,7 +89,7 @@ elif g > 1:
         "only, one row each on the right."
     )
 
-st.subheader("The verdict")
+st.header("The verdict")
 diff_forms = float(np.abs(res["scatter"] - res["rot180"]).max())
 diff_wrong = float(np.abs(res["unrotated"] - res["scatter"]).max())
 diff_torch = float(np.abs(res["transposed"] - res["scatter"]).max())
@@ -146,7 +146,7 @@ elif diff_wrong == 0:
         "With this dZ the missing rotation happens not to change the result; try another dZ.", icon=":material/info:"
     )
 
-st.subheader("One input cell's gradient, written out")
+st.header("One input cell's gradient, written out")
 st.caption("Pick the cell by clicking it in the verdict above, or type its row and column in the padded input.")
 H_p, W_p = sc.dA_pad.shape[:2]
 a, b_, _ = st.columns([1, 1, 2])
@@ -194,7 +194,7 @@ else:
         f"= dA_prev_pad[{int(y)}, {int(x)}, {c_in}] = {fmt(sc.dA_pad[int(y), int(x), c_in])}"
     )
 
-st.subheader("Take it with you")
+st.header("Take it with you")
 d1, d2, d3 = st.columns(3)
 with d1:
     st.download_button(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import compute, forward_figures
+from ui import charts, compute, forward_figures
 from ui.controls import current_config, require_valid
 from ui.widgets import index_select
 
@@ -65,7 +65,7 @@ if g > 1:
         f"W has shape ({f_H}, {f_W}, {n_C_prev // g}, {n_C})."
     )
 fig = compute.forward_figure(A, W, config.b, s, p, config.convention, k, d, g)
-st.plotly_chart(fig, width="stretch", key="forward_anim")
+charts.show(fig, width="stretch", key="forward_anim")
 if (shown := forward_figures.animated_steps(t, k)) < len(t.steps):
     st.caption(
         f"The animation steps through the first {shown} of the {len(t.steps)} windows (so many taps would make the "
@@ -86,7 +86,7 @@ elif n_C_prev // g > 1:
         "output cell (the title lists them)."
     )
 
-st.subheader("Output: one map per filter" if n_C > 1 else "Output")
-st.plotly_chart(
+st.header("Output: one map per filter" if n_C > 1 else "Output")
+charts.show(
     compute.output_maps_figure(A, W, config.b, s, p, config.convention, d, g), width="stretch", key="forward_maps"
 )

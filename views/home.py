@@ -21,7 +21,7 @@ floating point, and what goes wrong if you forget the rotation.
 """
 )
 
-st.subheader("Where to look")
+st.header("Where to look")
 LINKS = [
     (
         "views/forward.py",

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import compute, limits, matrix_figures
+from ui import charts, compute, limits, matrix_figures
 from ui.controls import current_config, require_valid
 from ui.figures import fmt
 from ui.tables import show_table
@@ -32,13 +32,13 @@ dZ = dz_control(n_H, n_W, n_C, config.seed)
 c_in = index_select("Input channel shown", n_C_prev, "cin_shown")
 kname = "W" if conv == "correlation" else "rot180(W)"
 
-st.subheader("1. Flatten the input and the output")
+st.header("1. Flatten the input and the output")
 st.markdown(
     f"Both are read row by row with the channels innermost, as `A_prev[0].ravel()` does in NHWC: input cell "
     f"(y, x, k) is entry **q = (y·{n_W_prev} + x)·{n_C_prev} + k** of a, output cell (h, w, c) is entry "
     f"**r = (h·{n_W} + w)·{n_C} + c** of z. C is therefore **{R} x {Q}**: (n_H·n_W·n_C) x (n_H_prev·n_W_prev·n_C_prev)."
 )
-st.plotly_chart(compute.flattening_figure(A, W, config.b, *layer, d, g), width="stretch", key="mx_flat")
+charts.show(compute.flattening_figure(A, W, config.b, *layer, d, g), width="stretch", key="mx_flat")
 st.caption(
     "Each cell shows its index in the flattened vector (blue: the input A_prev, orange: the output Z); hover for its "
     "value." + (" With several channels, neighbouring indices alternate between the channels." if n_C_prev > 1 else "")
@@ -58,7 +58,7 @@ if too_big:
 else:
     v = compute.matrix_view(A, W, config.b, dZ, *layer, d, g)
     drawn = matrix_figures.drawable(R, Q)
-    st.subheader("2. The forward pass: z = C·a + b")
+    st.header("2. The forward pass: z = C·a + b")
     st.markdown(
         f"Row r of C is output cell r's window: the weights of {kname} sit in the columns of the input cells they "
         f"multiply, and every other entry is zero (faint). Only **{v['weights']:,} of the {R * Q:,} entries** "
@@ -100,7 +100,7 @@ else:
             icon=":material/visibility_off:",
         )
 
-    st.subheader("3. The backward pass: dA_prev = Cᵀ·dZ")
+    st.header("3. The backward pass: dA_prev = Cᵀ·dZ")
     st.markdown(
         "Transpose C: row q of Cᵀ is input cell q, and it holds the weights that connect that cell to each output "
         "cell, "
@@ -124,9 +124,7 @@ else:
             stage_pick(picked, current)
     terms = compute.cell_terms(fwd.K, dZ, s, y + p, x + p, k, d, g)
     st.markdown(f"**Row {q_name} of Cᵀ, read along:**")
-    st.plotly_chart(
-        compute.matrix_row_figure(A, W, config.b, dZ, *layer, q, q_name, d, g), width="stretch", key="mx_row"
-    )
+    charts.show(compute.matrix_row_figure(A, W, config.b, dZ, *layer, q, q_name, d, g), width="stretch", key="mx_row")
     first = [t for t in terms if t.c_out == terms[0].c_out] if terms else []
     if len(first) > 1:
         order = ", ".join(f"{kname}[{t.u}, {t.v}]" for t in first)
@@ -180,7 +178,7 @@ else:
         icon=":material/lightbulb:",
     )
 
-    st.subheader("4. The verdict: four ways, one array")
+    st.header("4. The verdict: four ways, one array")
     res = compute.backward_all(A, W, dZ, *layer, d, g)
     diffs = {name: float(np.abs(v["dA"] - res[name]).max()) for name in ("scatter", "rot180", "transposed")}
     m1, m2, m3 = st.columns(3)
@@ -199,7 +197,7 @@ else:
             f"The forms differ by {max(diffs.values()):.3g}: this is a bug, please report it.",
             icon=":material/bug_report:",
         )
-    st.plotly_chart(
+    charts.show(
         compute.matrix_verdict_figure(A, W, config.b, dZ, *layer, c_in, d, g), width="stretch", key="mx_verdict"
     )
     op = res["output_padding"]
@@ -212,7 +210,7 @@ else:
         "views/transposed.py", label="The transposed convolution as a layer of its own", icon=":material/open_in_full:"
     )
 
-st.subheader("5. im2col: the forward pass as one matrix product")
+st.header("5. im2col: the forward pass as one matrix product")
 M_rows, K_cols = gm["cols"].shape
 st.markdown(
     f"Frameworks do not build C. They copy every window into one row of a **patch matrix** (im2col): "
@@ -222,9 +220,7 @@ st.markdown(
     + ", and the whole forward pass is one matrix product (a GEMM)."
 )
 if matrix_figures.drawable(M_rows, K_cols + n_C):
-    st.plotly_chart(
-        compute.gemm_forward_figure(A, W, config.b, dZ, *layer, d, g), width="stretch", key="mx_gemm_forward"
-    )
+    charts.show(compute.gemm_forward_figure(A, W, config.b, dZ, *layer, d, g), width="stretch", key="mx_gemm_forward")
     st.caption(
         "Falk's scheme: each cell of Z (bottom right) is where its row of the patch matrix (left) meets its column of "
         "the weight matrix (top). Grey cells of the patch matrix are padding; the weights are coloured by tap as above."
@@ -235,18 +231,16 @@ else:
         icon=":material/visibility_off:",
     )
 
-st.subheader("6. Its backward pass: the transposed product, then col2im adds the windows back")
+st.header("6. Its backward pass: the transposed product, then col2im adds the windows back")
 st.markdown(
     "The backward GEMM multiplies dZ (one row per window) by the transposed weight matrix: row (h, w) of the result is "
     "what that window sends back to its taps. **col2im** then puts every row back where im2col took it from, and where "
     "windows overlap it **adds**: that sum is the scatter form's `+=`."
 )
 if matrix_figures.drawable(M_rows, K_cols + n_C):
-    st.plotly_chart(
-        compute.gemm_backward_figure(A, W, config.b, dZ, *layer, d, g), width="stretch", key="mx_gemm_backward"
-    )
+    charts.show(compute.gemm_backward_figure(A, W, config.b, dZ, *layer, d, g), width="stretch", key="mx_gemm_backward")
     st.caption("Each cell of dcols (bottom right) is its row of dZ (left) times its column of Wᵀ (top).")
-st.plotly_chart(compute.col2im_figure(A, W, config.b, dZ, *layer, c_in, d, g), width="stretch", key="mx_col2im")
+charts.show(compute.col2im_figure(A, W, config.b, dZ, *layer, c_in, d, g), width="stretch", key="mx_col2im")
 res = compute.backward_all(A, W, dZ, *layer, d, g)
 col2im_diff = float(np.abs(gm["dA"] - res["scatter"]).max())
 st.caption(

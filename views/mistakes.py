@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from grader import mistakes
-from ui import compute
+from ui import charts, compute
 from ui.tables import show_table
 
 st.title("Common mistakes")
@@ -15,7 +15,7 @@ st.markdown(
     "every one. Each mistake below is real code, written the way learners write it; this page runs only that code."
 )
 
-st.subheader("Which check catches what")
+st.header("Which check catches what")
 rows = mistakes.summary_table()
 table = pd.DataFrame(
     [
@@ -36,7 +36,7 @@ st.caption(
     "caught element-wise. 'Mean-only' is the course's check: right shapes and np.isclose on each mean."
 )
 
-st.subheader("Look at one")
+st.header("Look at one")
 # Titles are the options: a bound selectbox puts its displayed label in the URL.
 by_title = {m.title: m for m in mistakes.CATALOGUE}
 m = by_title[st.selectbox("Mistake", list(by_title), key="mistake", bind="query-params")]
@@ -49,11 +49,11 @@ default = case_names.index(m.showcase) if m.showcase in case_names else 0
 case_name = st.selectbox(
     f"Test case for {m.shown_by}", case_names, index=default, key="mistake_case", bind="query-params"
 )
-st.code(m.diff(), language="diff")
+st.code(m.diff(), language="diff", wrap_lines=True)  # no sideways scrolling on a phone
 with st.expander("The whole function, right and mistaken"):
     c1, c2 = st.columns(2)
-    c1.code(m.right_source(), language="python")
-    c2.code(m.source(), language="python")
+    c1.code(m.right_source(), language="python", wrap_lines=True)
+    c2.code(m.source(), language="python", wrap_lines=True)
 
 outcome = compute.mistake_outcome(key, case_name)
 st.caption(f"Case: {outcome.case.label}")
@@ -84,9 +84,9 @@ for k, (name, fig) in enumerate(compute.mistake_figures(key, case_name)):
     else:
         note = "the slice through the first difference"
     st.markdown(f"**{name}**: {note}")
-    st.plotly_chart(fig, width="stretch", key=f"mistake_fig_{k}")
+    charts.show(fig, width="stretch", key=f"mistake_fig_{k}")
 
-st.subheader("Check your own code")
+st.header("Check your own code")
 st.markdown(
     "Paste your functions or upload the course notebook on the **Check my code** page: every function is compared "
     "with the right one entry by entry on many cases, and a wrong output is matched against this catalogue."

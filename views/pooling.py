@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from ui import compute, limits
+from ui import charts, compute, limits
 from ui.controls import current_config, require_valid
 from ui.widgets import dz_control, figure_download, index_select
 
@@ -57,7 +57,7 @@ n_H, n_W = compute.pool(A, f, stride, mode, None, ties).A.shape[:2]
 with st.columns([1, 3])[0]:
     c = index_select("Channel shown", n_C, "cin_shown")
 
-st.subheader("1. Forward: the window slides, no kernel")
+st.header("1. Forward: the window slides, no kernel")
 st.latex(
     rf"n_H = 1 + \left\lfloor \frac{{n_{{H,prev}} - f}}{{s}} \right\rfloor"
     rf" = 1 + \left\lfloor \frac{{{n_H_prev} - {f}}}{{{stride}}} \right\rfloor = {n_H}"
@@ -71,10 +71,10 @@ if skip_h or skip_w:
         icon=":material/content_cut:",
     )
 fig_fwd = compute.pool_forward_figure(A, f, stride, mode, None, ties, c)  # the forward pass needs no dA
-st.plotly_chart(fig_fwd, width="stretch", key="pool_fwd")
+charts.show(fig_fwd, width="stretch", key="pool_fwd")
 st.caption("▶ plays in your browser; ◀ step / step ▶ and the slider move one window at a time.")
 
-st.subheader("2. Backward: each dA entry goes back to its window")
+st.header("2. Backward: each dA entry goes back to its window")
 dA = dz_control(n_H, n_W, n_C, config.seed, what="dA")
 t = compute.pool(A, f, stride, mode, dA, ties)
 if mode == "max":
@@ -95,11 +95,11 @@ if stride < f:
         icon=":material/layers:",
     )
 fig_bwd = compute.pool_backward_figure(A, f, stride, mode, dA, ties, c)
-st.plotly_chart(fig_bwd, width="stretch", key="pool_bwd")
+charts.show(fig_bwd, width="stretch", key="pool_bwd")
 
-st.subheader("3. The result")
+st.header("3. The result")
 fig_res = compute.pool_result_figure(A, f, stride, mode, dA, ties, c)
-st.plotly_chart(fig_res, width="stretch", key="pool_result")
+charts.show(fig_res, width="stretch", key="pool_result")
 fast = compute.pool_fast(A, f, stride, mode, dA, ties)
 diff_fwd = float(np.abs(t.A - fast["A"]).max())
 diff_bwd = float(np.abs(t.dA_prev - fast["dA_prev"]).max())
@@ -114,7 +114,7 @@ if max(diff_fwd, diff_bwd) <= 1e-9 * max(1.0, float(np.abs(t.dA_prev).max())):
 else:
     st.error(f"Loops and vectorised code differ by {max(diff_fwd, diff_bwd):.3g}: a bug.", icon=":material/bug_report:")
 
-st.subheader("4. Ties: every maximum, or one?")
+st.header("4. Ties: every maximum, or one?")
 if mode != "max":
     st.info("Ties only matter for max pooling: choose **max** above.", icon=":material/info:")
 else:
@@ -137,7 +137,7 @@ else:
             delta=f"{extra:+.4g} vs Σ dA" if extra else None,
             delta_color="inverse",
         )
-    st.plotly_chart(compute.pool_ties_figure(A, f, stride, dA, c), width="stretch", key="pool_ties")
+    charts.show(compute.pool_ties_figure(A, f, stride, dA, c), width="stretch", key="pool_ties")
     if n_tied == 0:
         st.info(
             "No window of this channel has a tied maximum, so both rules give the same gradient. Choose the input "
@@ -154,7 +154,7 @@ else:
             icon=":material/call_split:",
         )
 
-st.subheader("Take it with you")
+st.header("Take it with you")
 d1, d2 = st.columns(2)
 with d1:
     figure_download(fig_fwd, "pool_forward", "dl_pool_fwd")

@@ -179,7 +179,7 @@ if config.convention == "convolution":
     )
 
 # ----------------------------------------------------------------------------------------------- forward
-st.subheader("1. The forward pass, written out")
+st.header("1. The forward pass, written out")
 s, p, dil = layer.stride, layer.pad, layer.dilation
 
 
@@ -217,7 +217,7 @@ if layer.groups > 1:
 _show(list(view.forward), "outputs", ONE, "sym_more_z")
 
 # ----------------------------------------------------------------------------------------------- jacobian
-st.subheader("2. The Jacobian: which outputs each input reaches")
+st.header("2. The Jacobian: which outputs each input reaches")
 st.markdown(
     "This Jacobian is the convolution matrix **C** of the matrix view: rows are the outputs, columns the inputs, both "
     "flattened row by row (channels innermost), and z = C·x + b. The backward pass multiplies by its transpose, so an "
@@ -285,7 +285,7 @@ else:
     )
 
 # ----------------------------------------------------------------------------------------------- dE/dx
-st.subheader("3. dE/dx: the chain rule beside the full correlation with the reversed kernel")
+st.header("3. dE/dx: the chain rule beside the full correlation with the reversed kernel")
 k_extent = dil * (layer.k_shape[-1] - 1) + 1
 pad_cols = layer.in_shape[-1] + 2 * p + k_extent - 1
 if layer.ndim == 1:
@@ -352,7 +352,7 @@ else:
     )
 
 # ----------------------------------------------------------------------------------------------- dW, db
-st.subheader("4. dE/dW" + (" and dE/db" if layer.ndim == 2 else ""))
+st.header("4. dE/dW" + (" and dE/db" if layer.ndim == 2 else ""))
 if layer.ndim == 1:
     st.latex(sym.latex_row([(view.x_padded, _px(n_in + 2 * p)), (view.dz_dilated, _px((n_out - 1) * s + 1))]))
 else:
@@ -383,7 +383,7 @@ if view.db:
     st.caption("Each bias adds to every output of its channel, so its gradient is the sum of that channel's δ.")
 
 # ----------------------------------------------------------------------------------------------- numbers
-st.subheader("5. Numeric check: the symbolic gradient at numbers, beside convcore's")
+st.header("5. Numeric check: the symbolic gradient at numbers, beside convcore's")
 source = st.radio(
     "Numbers",
     ["the sidebar's numbers", "random integers"],

@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 import convcore
-from ui import compute, limits, presets, transposed_figures
+from ui import charts, compute, limits, presets, transposed_figures
 from ui.controls import current_config, require_valid
 from ui.tables import show_table
 from ui.widgets import index_select
@@ -94,7 +94,7 @@ t = compute.transposed(X, W, b, *layer, d, g)
 dY = presets.make_dz(dy_preset, L_H, L_W, n_C_prev, config.seed)  # (L_H, L_W, n_C_prev)
 res = compute.transposed_check(X, W, b, dY, *layer, d, g)
 
-st.subheader("1. Each input cell stamps the kernel")
+st.header("1. Each input cell stamps the kernel")
 st.markdown(
     f"For each cell (h, w) of X, in the order of the course's loops: `Y_pad[window] += W · X[h, w]`, the window "
     f"starting at row {s}·h and column {s}·w"
@@ -102,7 +102,7 @@ st.markdown(
     + f"; then {p} row(s) and column(s) of padding are cropped from every side. The kernel is used as it is: "
     "**no flip**."
 )
-st.plotly_chart(compute.transposed_figure(X, W, b, *layer, k, d, g), width="stretch", key="tx_stamp")
+charts.show(compute.transposed_figure(X, W, b, *layer, k, d, g), width="stretch", key="tx_stamp")
 if (shown := transposed_figures.stamp_steps(t)) < len(t.steps):
     st.caption(
         f"The animation steps through the first {shown} of the {len(t.steps)} cells of X; the output is complete."
@@ -112,7 +112,7 @@ st.caption(
     "stamped outlined), middle: its stamp, right: the running total with the stamp's window outlined; grey cells are "
     "cropped at the end."
 )
-st.plotly_chart(compute.transposed_output_figure(X, W, b, *layer, d, g), width="stretch", key="tx_output")
+charts.show(compute.transposed_output_figure(X, W, b, *layer, d, g), width="stretch", key="tx_output")
 st.caption(f"The output Y: {L_H} x {L_W}, {n_C_prev} channel(s), the padding cropped.")
 if res["scatter"] is not None:
     gap = float(np.abs(res["scatter"] - res["Y"]).max())
@@ -130,7 +130,7 @@ else:
         icon=":material/info:",
     )
 
-st.subheader("2. The output size, and why output_padding exists")
+st.header("2. The output size, and why output_padding exists")
 st.latex(r"L = (n - 1)\,s - 2p + d\,(f - 1) + \text{output\_padding} + 1")
 st.latex(rf"L_H = ({x_h} - 1)\cdot{s} - 2\cdot{p} + {d}\cdot({f_H} - 1) + {op} + 1 = {L_H}")
 st.latex(rf"L_W = ({x_w} - 1)\cdot{s} - 2\cdot{p} + {d}\cdot({f_W} - 1) + {op} + 1 = {L_W}")
@@ -155,7 +155,7 @@ if sizes:
         + (" At stride 1 there is nothing to choose: only 0." if s == 1 and d == 1 else "")
     )
 
-st.subheader("3. The checkerboard: kernel 3 vs kernel 4 at stride 2")
+st.header("3. The checkerboard: kernel 3 vs kernel 4 at stride 2")
 st.markdown(
     "Stamp X filled with ones using a kernel of ones and each output cell counts the stamps that reach it. With kernel "
     "3 at stride 2 neighbouring stamps overlap on every other row and column: the counts run 1, 2, 1, 2 along an axis "
@@ -163,9 +163,7 @@ st.markdown(
     "Kernel 4 at stride 2 overlaps evenly: every inner cell gets 4 stamps. The rule: the overlap is even when the "
     "stride divides the kernel's extent."
 )
-st.plotly_chart(
-    compute.checkerboard_figure((x_h, x_w), (f_H, f_W), s, p, op, d), width="stretch", key="tx_checkerboard"
-)
+charts.show(compute.checkerboard_figure((x_h, x_w), (f_H, f_W), s, p, op, d), width="stretch", key="tx_checkerboard")
 e_H, e_W = d * (f_H - 1) + 1, d * (f_W - 1) + 1
 even = e_H % s == 0 and e_W % s == 0
 st.caption(
@@ -182,7 +180,7 @@ st.caption(
 )
 st.markdown("[Deconvolution and Checkerboard Artifacts, on distill.pub](https://distill.pub/2016/deconv-checkerboard/)")
 
-st.subheader("4. Its backward pass: a plain correlation, no flip")
+st.header("4. Its backward pass: a plain correlation, no flip")
 st.markdown(
     "Going back, each cell of X collects the output cells its stamp reached, each through the weight that reached it: "
     "dX[h, w, c] = Σ dY_pad[s·h + d·u, s·w + d·v] · W[u, v, ·, c]. That is the **convolution's forward pass** of dY "
@@ -192,7 +190,7 @@ st.markdown(
     "is a "
     "convolution, with nothing rotated. Forward by Cᵀ, backward by (Cᵀ)ᵀ = C."
 )
-st.plotly_chart(compute.transposed_backward_figure(X, W, b, dY, *layer, k, d, g), width="stretch", key="tx_backward")
+charts.show(compute.transposed_backward_figure(X, W, b, dY, *layer, k, d, g), width="stretch", key="tx_backward")
 diff = float(np.abs(res["dX"] - res["correlation"]).max())
 m1, m2 = st.columns(2)
 m1.metric("largest |dX − dY ⋆ W|", f"{diff:.3g}", help="dY ⋆ W: the convolution's forward pass, W not rotated")

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import compute
+from ui import charts, compute
 from ui.controls import current_config, require_valid
 from ui.tables import show_table
 from ui.widgets import dz_control, figure_download, index_select
@@ -28,7 +28,7 @@ dZ = dz_control(n_H, n_W, n_C, config.seed)
 t = compute.weights(A, W.shape, dZ, s, p, conv, d, g)
 fast = compute.weight_check(A, W.shape, dZ, s, p, conv, d, g)
 
-st.subheader("1. The depths do not match: one panel per channel pair")
+st.header("1. The depths do not match: one panel per channel pair")
 st.markdown(
     "A classic question ([on Data Science Stack Exchange](https://datascience.stackexchange.com/questions/38896/"
     "an-error-with-respect-to-filter-weights-in-cnn-during-the-backpropagation)): *the input has 5 channels and there "
@@ -69,14 +69,14 @@ if g > 1:
         icon=":material/grid_view:",
     )
 fig_panels = compute.weight_panels_figure(A, W.shape, dZ, s, p, conv, d, g)
-st.plotly_chart(fig_panels, width="stretch", key="dw_panels")
+charts.show(fig_panels, width="stretch", key="dw_panels")
 if len(t.pairs) > 1:
     st.caption(
         "Row c_in (⋆ is correlation); "
         + ("column c_out. Every panel in a column uses the same dZ channel." if g == 1 else "the filters of its group.")
     )
 
-st.subheader("2. dZ slides over the input as if it were the kernel")
+st.header("2. dZ slides over the input as if it were the kernel")
 c1, c2 = st.columns(2)
 with c1:
     c_in = index_select("Input channel c_in", n_C_prev, "cin_shown")
@@ -110,7 +110,7 @@ if d > 1:
         f"{d} cells, not one: dW[u, v] collects the input cells that tap (u, v) read in every window."
     )
 fig_slide = compute.weight_slide_figure(A, W.shape, dZ, s, p, conv, c_in, c_out, d, g)
-st.plotly_chart(fig_slide, width="stretch", key="dw_anim")
+charts.show(fig_slide, width="stretch", key="dw_anim")
 if not np.all(fwd.visited):
     st.caption("Crossed input cells are never under any of dZ's entries: no window read them going forward.")
 if conv == "convolution":
@@ -120,15 +120,15 @@ if conv == "convolution":
         icon=":material/sync:",
     )
 
-st.subheader("3. db: dZ summed over its positions")
+st.header("3. db: dZ summed over its positions")
 st.markdown("Every output cell of filter c adds b[c] once, so db[c] = Σ_h Σ_w dZ[h, w, c].")
-st.plotly_chart(compute.dz_sums_figure(A, W.shape, dZ, s, p, conv, d, g), width="stretch", key="db_sums")
+charts.show(compute.dz_sums_figure(A, W.shape, dZ, s, p, conv, d, g), width="stretch", key="db_sums")
 show_table(
     pd.DataFrame({"filter c": range(n_C), "db[c] = Σ dZ[:, :, c]": fast["db"]}),
     alt="db, one entry per filter: the sum of that filter's dZ channel.",
 )
 
-st.subheader("The verdict")
+st.header("The verdict")
 st.markdown("The course's loops visit the output cells and accumulate one window at a time:")
 st.code(
     "for h in range(n_H):\n"
@@ -138,6 +138,7 @@ st.code(
     "            dW[:, :, :, c] += a_slice * dZ[i, h, w, c]\n"
     "            db[:, :, :, c] += dZ[i, h, w, c]",
     language="python",
+    wrap_lines=True,  # a phone wraps the long lines instead of scrolling them sideways
 )
 diff_loops = float(np.abs(t.dW - t.dW_loops).max())
 diff_fast = float(np.abs(t.dW - fast["dW"]).max())
@@ -157,7 +158,7 @@ else:
         icon=":material/bug_report:",
     )
 
-st.subheader("Take it with you")
+st.header("Take it with you")
 d1, d2 = st.columns(2)
 with d1:
     figure_download(fig_panels, "dW_panels", "dl_dw_panels")
