@@ -7,8 +7,8 @@
 // keys on any of them step one frame back or forward (Home and End: the first and the last frame). Plotly redraws the
 // buttons when a frame rewrites their targets, so the attributes are put back after every change, and the focus too.
 //
-// A formula or table wider than a phone scrolls sideways inside its own box; such a box gets tabindex=0 so that the
-// keyboard can scroll it (axe: scrollable-region-focusable).
+// A formula or table (markdown's or st.table's) wider than a phone scrolls sideways inside its own box; such a box
+// gets tabindex=0 so that the keyboard can scroll it (axe: scrollable-region-focusable).
 (() => {
   if (window.__convAccessibility) return;
   window.__convAccessibility = true;
@@ -88,12 +88,15 @@
   }
 
   function markScrollers() {
-    for (const box of document.querySelectorAll(".katex-display, [data-testid=stMarkdownContainer] table")) {
+    const boxes = document.querySelectorAll(
+      ".katex-display, [data-testid=stMarkdownContainer] table, [data-testid=stTable] div:has(> table)",
+    );
+    for (const box of boxes) {
       const scrolls = box.scrollWidth > box.clientWidth + 1;
       if (scrolls && box.getAttribute("tabindex") !== "0") {
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "group");
-        box.setAttribute("aria-label", "formula, scrolls sideways");
+        box.setAttribute("aria-label", box.matches(".katex-display") ? "formula, scrolls sideways" : "table, scrolls sideways");
       } else if (!scrolls && box.getAttribute("tabindex") === "0") {
         box.removeAttribute("tabindex");
         box.removeAttribute("role");

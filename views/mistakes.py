@@ -42,7 +42,7 @@ by_title = {m.title: m for m in mistakes.CATALOGUE}
 m = by_title[st.selectbox("Mistake", list(by_title), key="mistake", bind="query-params")]
 key = m.key
 st.markdown(f"**{m.title}** (in `{m.function}`): {m.explanation}")
-st.caption(f"When: {m.when}. Where it comes from: {m.origin}.")
+st.markdown(f"When: {m.when}. Where it comes from: {m.origin}.")  # not a caption: a faded link fails contrast
 
 case_names = [c.name for c in mistakes.cases(m.shown_by)]
 default = case_names.index(m.showcase) if m.showcase in case_names else 0
