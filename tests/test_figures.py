@@ -52,8 +52,10 @@ def test_a_spec_is_plain_plotly_json_and_carries_its_colours():
     assert heat["z"][1][0] is None  # NaN as null: strict JSON
     assert spec["layout"]["yaxis"]["scaleanchor"] == "x" and spec["layout"]["yaxis"]["range"] == [1.5, -0.5]
     assert "<html" in fig.to_html(include_plotlyjs=False, full_html=True)
-    F.lift_titles(fig)
-    assert fig.to_dict()["layout"]["annotations"][0]["yshift"] == 34
+    top = fig.spec["layout"].get("margin", {}).get("t", 0)
+    F.lift_titles(fig)  # the titles go up by 12 px more than a grid's own shift, and the top margin with them
+    assert fig.to_dict()["layout"]["annotations"][0]["yshift"] == F.SUBTITLE_SHIFT + 12
+    assert fig.to_dict()["layout"]["margin"]["t"] == top + 12
     assert pio.from_json(fig.to_json()).layout.yaxis.range == (1.5, -0.5)  # plotly.py reads it back: valid
 
 
