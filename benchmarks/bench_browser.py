@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import statistics
 import sys
 import time
@@ -179,6 +180,8 @@ def server_seconds(page: str, repeat: int) -> tuple[float, float]:
     from streamlit.testing.v1 import AppTest
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's bare-mode warnings
+    # no background warm-up in this process: it has no server to talk to, and it would fill the caches a miss clears
+    os.environ["CONV_EXPLAINER_WARMUP"] = "0"
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     if page:
         at.switch_page(f"views/{page}.py")
