@@ -102,6 +102,70 @@ class _Grouped:
         return c_in // self.group_in == c_out // self.group_out
 
 
+class _Stamps(_Grouped):
+    """What the scatter loop records, shared by the convolution's scatter form (dZ scattered into ``dA_pad``) and the
+    transposed convolution (X stamped into ``Y_pad``): one step per cell ``(h, w)`` of the scattered array, which adds
+    ``contributions[h, w] (f_H, f_W, n_C_prev)`` onto the taps of its window in the padded canvas. A subclass names
+    the two arrays (``_scattered``, ``_canvas``) and has the fields ``K``, ``stride``, ``dilation`` and
+    ``contributions``."""
+
+    K: np.ndarray
+    stride: int
+    dilation: int
+    contributions: np.ndarray
+    _scattered: np.ndarray
+    _canvas: np.ndarray
+
+    @property
+    def n_C_prev(self) -> int:
+        return self._canvas.shape[2]
+
+    @property
+    def n_C(self) -> int:
+        return self.K.shape[3]
+
+    @property
+    def steps(self) -> list[tuple[int, int]]:
+        n_H, n_W = self._scattered.shape[:2]
+        return [(h, w) for h in range(n_H) for w in range(n_W)]
+
+    def window(self, h: int, w: int) -> tuple[int, int, int, int]:
+        """Step ``(h, w)``'s window: its span in padded coordinates; its taps are every ``dilation``-th cell of it."""
+        f_H, f_W = self.K.shape[:2]
+        e_H, e_W = extent(f_H, self.dilation), extent(f_W, self.dilation)
+        return h * self.stride, h * self.stride + e_H, w * self.stride, w * self.stride + e_W
+
+    def running(self, k: int) -> np.ndarray:
+        """The padded canvas after the first ``k`` steps (``k = 0``: all zeros; the transposed convolution's without
+        its bias)."""
+        out = np.zeros(self._canvas.shape)
+        d = self.dilation
+        for h, w in self.steps[:k]:
+            r0, r1, c0, c1 = self.window(h, w)
+            out[r0:r1:d, c0:c1:d, :] += self.contributions[h, w]
+        return out
+
+
+def _stamp(K: np.ndarray, src: np.ndarray, canvas_shape: tuple, stride: int, dilation: int, groups: int):
+    """The scatter loop, as the course writes it: for each cell ``(h, w)`` of ``src (n_H, n_W, n_C)``, every filter
+    ``c`` adds ``K[:, :, :, c] * src[h, w, c]`` onto its group's channels of the window's taps. Returns
+    ``(contributions (n_H, n_W, f_H, f_W, n_C_prev), canvas)``, the canvas of ``canvas_shape`` with every step added."""
+    n_H, n_W, n_C = src.shape
+    f_H, f_W, cg_in, _ = K.shape
+    cg_out = n_C // groups
+    s, d = stride, dilation
+    e_H, e_W = extent(f_H, d), extent(f_W, d)
+    canvas = np.zeros(canvas_shape)
+    contributions = np.zeros((n_H, n_W, f_H, f_W, canvas_shape[2]))
+    for h in range(n_H):
+        for w in range(n_W):
+            for c in range(n_C):
+                k0 = (c // cg_out) * cg_in  # filter c reads (and stamps onto) its group's channels
+                contributions[h, w, :, :, k0 : k0 + cg_in] += K[:, :, :, c] * src[h, w, c]
+            canvas[h * s : h * s + e_H : d, w * s : w * s + e_W : d, :] += contributions[h, w]
+    return contributions, canvas
+
+
 @dataclass(frozen=True)
 class ForwardTrace(_Grouped):
     """The forward sliding window for one example.
@@ -196,7 +260,7 @@ def forward_trace(
 
 
 @dataclass(frozen=True)
-class ScatterTrace(_Grouped):
+class ScatterTrace(_Stamps):
     """dA_prev by scattering, one step per output cell ``(h, w)`` in loop order.
 
     ``contributions (n_H, n_W, f_H, f_W, n_C_prev)``: for input channel ``k``, ``sum_c K[:, :, k', c] * dZ[h, w, c]``
@@ -215,32 +279,12 @@ class ScatterTrace(_Grouped):
     groups: int = 1
 
     @property
-    def n_C_prev(self) -> int:
-        return self.dA_pad.shape[2]
+    def _scattered(self) -> np.ndarray:
+        return self.dZ
 
     @property
-    def n_C(self) -> int:
-        return self.K.shape[3]
-
-    @property
-    def steps(self) -> list[tuple[int, int]]:
-        n_H, n_W = self.dZ.shape[:2]
-        return [(h, w) for h in range(n_H) for w in range(n_W)]
-
-    def window(self, h: int, w: int) -> tuple[int, int, int, int]:
-        """The window's span in padded coordinates; its taps are every ``dilation``-th cell of it."""
-        f_H, f_W = self.K.shape[:2]
-        e_H, e_W = extent(f_H, self.dilation), extent(f_W, self.dilation)
-        return h * self.stride, h * self.stride + e_H, w * self.stride, w * self.stride + e_W
-
-    def running(self, k: int) -> np.ndarray:
-        """``dA_pad (H_p, W_p, n_C_prev)`` after the first ``k`` steps (``k = 0``: all zeros)."""
-        out = np.zeros(self.dA_pad.shape)
-        d = self.dilation
-        for h, w in self.steps[:k]:
-            r0, r1, c0, c1 = self.window(h, w)
-            out[r0:r1:d, c0:c1:d, :] += self.contributions[h, w]
-        return out
+    def _canvas(self) -> np.ndarray:
+        return self.dA_pad
 
 
 def scatter_trace(
@@ -250,25 +294,15 @@ def scatter_trace(
     n_H_prev, n_W_prev, n_C_prev = (int(n) for n in input_shape)
     W, hp, n_H, n_W = _conv_args((n_H_prev, n_W_prev, n_C_prev), W, stride, pad, convention, dilation, groups)
     s, d, p = hp.stride, hp.dilation, hp.pad
-    f_H, f_W, cg_in, n_C = W.shape
-    cg_out = n_C // hp.groups
-    dZ = _check_dz(dZ, n_H, n_W, n_C)
+    dZ = _check_dz(dZ, n_H, n_W, W.shape[3])
     K = effective_kernel(W, hp.convention)
-    e_H, e_W = extent(f_H, d), extent(f_W, d)
-    dA_pad = np.zeros((n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev))
-    contributions = np.zeros((n_H, n_W, f_H, f_W, n_C_prev))
-    for h in range(n_H):
-        for w in range(n_W):
-            for c in range(n_C):
-                k0 = (c // cg_out) * cg_in
-                contributions[h, w, :, :, k0 : k0 + cg_in] += K[:, :, :, c] * dZ[h, w, c]
-            dA_pad[h * s : h * s + e_H : d, w * s : w * s + e_W : d, :] += contributions[h, w]
+    contributions, dA_pad = _stamp(K, dZ, (n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev), s, d, hp.groups)
     dA_prev = dA_pad[p : p + n_H_prev, p : p + n_W_prev, :]
     return ScatterTrace(dZ, K, s, p, contributions, dA_pad, dA_prev, d, hp.groups)
 
 
 @dataclass(frozen=True)
-class TransposeTrace(_Grouped):
+class TransposeTrace(_Stamps):
     """A transposed convolution for one example, one step per input cell ``(h, w)`` in loop order: the cell stamps a
     scaled copy of the kernel into the output.
 
@@ -293,32 +327,12 @@ class TransposeTrace(_Grouped):
     groups: int = 1
 
     @property
-    def n_C_prev(self) -> int:
-        return self.Y_pad.shape[2]
+    def _scattered(self) -> np.ndarray:
+        return self.X
 
     @property
-    def n_C(self) -> int:
-        return self.K.shape[3]
-
-    @property
-    def steps(self) -> list[tuple[int, int]]:
-        n_H, n_W = self.X.shape[:2]
-        return [(h, w) for h in range(n_H) for w in range(n_W)]
-
-    def window(self, h: int, w: int) -> tuple[int, int, int, int]:
-        """The stamp's span in padded output coordinates; its taps are every ``dilation``-th cell of it."""
-        f_H, f_W = self.K.shape[:2]
-        e_H, e_W = extent(f_H, self.dilation), extent(f_W, self.dilation)
-        return h * self.stride, h * self.stride + e_H, w * self.stride, w * self.stride + e_W
-
-    def running(self, k: int) -> np.ndarray:
-        """``Y_pad`` after the first ``k`` stamps (``k = 0``: all zeros), without the bias."""
-        out = np.zeros(self.Y_pad.shape)
-        d = self.dilation
-        for h, w in self.steps[:k]:
-            r0, r1, c0, c1 = self.window(h, w)
-            out[r0:r1:d, c0:c1:d, :] += self.contributions[h, w]
-        return out
+    def _canvas(self) -> np.ndarray:
+        return self.Y_pad
 
 
 def transpose_trace(
@@ -346,7 +360,6 @@ def transpose_trace(
             "groups": groups,
         }
     )
-    n_H, n_W, n_C = X.shape
     _, L_H, L_W, n_C_prev = conv_transpose_output_shape(
         (1, *X.shape), W.shape, hp.stride, hp.pad, op, hp.dilation, hp.groups
     )
@@ -354,18 +367,8 @@ def transpose_trace(
     if b.shape != (n_C_prev,):
         raise ValueError(f"b must hold one bias per output channel ({n_C_prev}), got {b.size}")
     s, d, p = hp.stride, hp.dilation, hp.pad
-    f_H, f_W, cg_in, _ = W.shape
-    cg_out = n_C // hp.groups
     K = effective_kernel(W, hp.convention)
-    e_H, e_W = extent(f_H, d), extent(f_W, d)
-    Y_pad = np.zeros((L_H + 2 * p, L_W + 2 * p, n_C_prev))
-    contributions = np.zeros((n_H, n_W, f_H, f_W, n_C_prev))
-    for h in range(n_H):
-        for w in range(n_W):
-            for c in range(n_C):
-                k0 = (c // cg_out) * cg_in  # filter c's stamp lands on its group's channels
-                contributions[h, w, :, :, k0 : k0 + cg_in] += K[:, :, :, c] * X[h, w, c]
-            Y_pad[h * s : h * s + e_H : d, w * s : w * s + e_W : d, :] += contributions[h, w]
+    contributions, Y_pad = _stamp(K, X, (L_H + 2 * p, L_W + 2 * p, n_C_prev), s, d, hp.groups)
     Y = Y_pad[p : p + L_H, p : p + L_W, :] + b
     return TransposeTrace(X, K, b, s, p, op, contributions, Y_pad, Y, d, hp.groups)
 
