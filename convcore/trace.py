@@ -106,19 +106,19 @@ class _Stamps(_Grouped):
     """What the scatter loop records, shared by the convolution's scatter form (dZ scattered into ``dA_pad``) and the
     transposed convolution (X stamped into ``Y_pad``): one step per cell ``(h, w)`` of the scattered array, which adds
     ``contributions[h, w] (f_H, f_W, n_C_prev)`` onto the taps of its window in the padded canvas. A subclass names
-    the two arrays (``_scattered``, ``_canvas``) and has the fields ``K``, ``stride``, ``dilation`` and
+    the two arrays (``scattered``, ``canvas``) and has the fields ``K``, ``stride``, ``dilation`` and
     ``contributions``."""
 
     K: np.ndarray
     stride: int
     dilation: int
     contributions: np.ndarray
-    _scattered: np.ndarray
-    _canvas: np.ndarray
+    scattered: np.ndarray
+    canvas: np.ndarray
 
     @property
     def n_C_prev(self) -> int:
-        return self._canvas.shape[2]
+        return self.canvas.shape[2]
 
     @property
     def n_C(self) -> int:
@@ -126,7 +126,7 @@ class _Stamps(_Grouped):
 
     @property
     def steps(self) -> list[tuple[int, int]]:
-        n_H, n_W = self._scattered.shape[:2]
+        n_H, n_W = self.scattered.shape[:2]
         return [(h, w) for h in range(n_H) for w in range(n_W)]
 
     def window(self, h: int, w: int) -> tuple[int, int, int, int]:
@@ -138,7 +138,7 @@ class _Stamps(_Grouped):
     def running(self, k: int) -> np.ndarray:
         """The padded canvas after the first ``k`` steps (``k = 0``: all zeros; the transposed convolution's without
         its bias)."""
-        out = np.zeros(self._canvas.shape)
+        out = np.zeros(self.canvas.shape)
         d = self.dilation
         for h, w in self.steps[:k]:
             r0, r1, c0, c1 = self.window(h, w)
@@ -279,11 +279,11 @@ class ScatterTrace(_Stamps):
     groups: int = 1
 
     @property
-    def _scattered(self) -> np.ndarray:
+    def scattered(self) -> np.ndarray:
         return self.dZ
 
     @property
-    def _canvas(self) -> np.ndarray:
+    def canvas(self) -> np.ndarray:
         return self.dA_pad
 
 
@@ -327,11 +327,11 @@ class TransposeTrace(_Stamps):
     groups: int = 1
 
     @property
-    def _scattered(self) -> np.ndarray:
+    def scattered(self) -> np.ndarray:
         return self.X
 
     @property
-    def _canvas(self) -> np.ndarray:
+    def canvas(self) -> np.ndarray:
         return self.Y_pad
 
 

@@ -733,6 +733,80 @@ def scatter_figure(
     return add_player(spec, frames)
 
 
+def stamping_steps(t) -> int:
+    """How many cells of a stamping trace's scattered array (:class:`convcore.trace.ScatterTrace`'s dZ,
+    :class:`convcore.trace.TransposeTrace`'s X) its animation steps through (see :func:`ui.limits.animated_steps`)."""
+    f_H, f_W = t.K.shape[:2]
+    taps = 1 if t.dilation == 1 else f_H * f_W
+    return limits.animated_steps(len(t.steps), limits.overlay_numbers(1, taps, int(t.dilation > 1)))
+
+
+def stamping_figure(t, k: int, source: str, canvas: str, contribution_title: str = "contribution W · dZ[h, w]"):
+    """Channel ``k`` of a stamping trace (the scatter form's dZ into ``dA_prev_pad``, the transposed convolution's X
+    into ``Y_pad``): each cell ``source[h, w]`` adds ``Σ_c W[:, :, k', c] · source[h, w, c]`` (the filters ``c`` of
+    ``k``'s group) to its window's taps of ``canvas``, drawn by :func:`scatter_figure`. ``source`` and ``canvas``
+    name the two arrays in the titles. The running total is animated while the figure stays small (see
+    :data:`ui.limits.MAX_RUNNING_CELLS`)."""
+    src, pad_total = t.scattered, t.canvas
+    n_C = src.shape[2]
+    H_p, W_p = pad_total.shape[:2]
+    f_H, f_W = t.K.shape[:2]
+    d = t.dilation
+    filters = t.out_channels(k)
+    i = k % t.group_in  # k's index inside its group: W's third axis
+    steps_hw = t.steps[: stamping_steps(t)]
+    animate_total = len(steps_hw) * H_p * W_p <= limits.MAX_RUNNING_CELLS
+    running = np.zeros((H_p, W_p))
+    steps = []
+    taps = "" if d == 1 else f":{d}"
+    for h, w in steps_hw:
+        r0, r1, c0, c1 = t.window(h, w)
+        contrib = t.contributions[h, w, :, :, k]
+        running = running.copy()
+        running[r0:r1:d, c0:c1:d] += contrib
+        target = f"{canvas}[{r0}:{r1}{taps}, {c0}:{c1}{taps}" + (f", {k}]" if t.n_C_prev > 1 else "]")
+        if len(filters) == 1:
+            c = filters.start
+            wname = "W" if t.n_C_prev * n_C == 1 else f"W[:, :, {i}, {c}]"
+            eq = f"{target} += {wname} · {source}[{h}, {w}{'' if n_C == 1 else f', {c}'}]"
+            eq += f" = {wname} · {fmt(src[h, w, c])}"
+        else:
+            over = "c" if len(filters) == n_C else f"c = {filters.start}..{filters.stop - 1}"
+            eq = f"{target} += Σ_{over} W[:, :, {i}, c] · {source}[{h}, {w}, c]"
+        steps.append(
+            Step(
+                window=(r0, c0),
+                cell=(h, w),
+                title=eq,
+                result_z=running if animate_total else None,
+                extra_z={0: contrib},
+            )
+        )
+    zmax = max(float(np.abs(pad_total[:, :, k]).max()), float(np.abs(t.contributions[..., k]).max()), 1e-12)
+    run_grid = Grid(
+        z=steps[0].result_z if animate_total else pad_total[:, :, k],
+        title=f"{canvas} (running total)" if animate_total else f"{canvas} (final total)",
+        pad=pad_mask((H_p, W_p), t.pad),
+        zmax=zmax,
+    )
+    if len(filters) == 1:
+        left = Grid(z=src[:, :, filters.start], title=source if n_C == 1 else f"{source}[:, :, {filters.start}]")
+    else:
+        which = "c" if len(filters) == n_C else f"c = {filters.start}..{filters.stop - 1}"
+        left = Grid(z=src[:, :, filters].sum(axis=2), title=f"Σ_{which} {source}[:, :, c]")
+    span = (d * (f_H - 1) + 1, d * (f_W - 1) + 1) if d > 1 else None
+    return scatter_figure(
+        left,
+        (f_H, f_W),
+        run_grid,
+        steps,
+        (f_H, f_W),
+        contribution_title=contribution_title,
+        window_stride=(d, d),
+        window_span=span,
+    )
+
+
 def _animate_args(names, duration: int) -> list:
     return [
         names,

@@ -22,8 +22,9 @@ from .figures import (
     pad_mask,
     position_grid,
     position_label,
-    scatter_figure,
     slide_figure,
+    stamping_figure,
+    stamping_steps,
     sum_text,
 )
 from .pick_figures import cell_outline, pick_layer, with_outlines
@@ -41,55 +42,8 @@ VERDICT_PANELS = 4
 
 def scatter_form_figure(t: ScatterTrace, c_in: int = 0) -> go.Figure:
     """Scatter form for input channel ``c_in``: each dZ cell adds ``Σ_c W[:, :, c_in', c] · dZ[h, w, c]`` (the filters
-    ``c`` of ``c_in``'s group) to its window's taps. The running total is animated while the figure stays small (see
-    :data:`ui.limits.MAX_RUNNING_CELLS`)."""
-    n_H, n_W, n_C = t.dZ.shape
-    H_p, W_p = t.dA_pad.shape[:2]
-    f_H, f_W = t.K.shape[:2]
-    d = t.dilation
-    filters = t.out_channels(c_in)
-    i = c_in - t.in_channels(filters.start).start  # c_in's index inside its group: W's third axis
-    steps_hw = t.steps[: scatter_steps(t)]
-    animate_total = len(steps_hw) * H_p * W_p <= limits.MAX_RUNNING_CELLS
-    running = np.zeros((H_p, W_p))
-    steps = []
-    taps = "" if d == 1 else f":{d}"
-    for h, w in steps_hw:
-        r0, r1, c0, c1 = t.window(h, w)
-        contrib = t.contributions[h, w, :, :, c_in]
-        running = running.copy()
-        running[r0:r1:d, c0:c1:d] += contrib
-        target = f"dA_prev_pad[{r0}:{r1}{taps}, {c0}:{c1}{taps}" + (f", {c_in}]" if t.n_C_prev > 1 else "]")
-        if len(filters) == 1:
-            wname = "W" if t.n_C_prev * n_C == 1 else f"W[:, :, {i}, {filters.start}]"
-            eq = f"{target} += {wname} · dZ[{h}, {w}{'' if n_C == 1 else f', {filters.start}'}]"
-            eq += f" = {wname} · {fmt(t.dZ[h, w, filters.start])}"
-        else:
-            over = "c" if len(filters) == n_C else f"c = {filters.start}..{filters.stop - 1}"
-            eq = f"{target} += Σ_{over} W[:, :, {i}, c] · dZ[{h}, {w}, c]"
-        steps.append(
-            Step(
-                window=(r0, c0),
-                cell=(h, w),
-                title=eq,
-                result_z=running if animate_total else None,
-                extra_z={0: contrib},
-            )
-        )
-    zmax = max(float(np.abs(t.dA_pad[:, :, c_in]).max()), float(np.abs(t.contributions[..., c_in]).max()), 1e-12)
-    run_grid = Grid(
-        z=t.dA_pad[:, :, c_in] if not animate_total else steps[0].result_z,
-        title="dA_prev_pad (running total)" if animate_total else "dA_prev_pad (final total)",
-        pad=pad_mask((H_p, W_p), t.pad),
-        zmax=zmax,
-    )
-    if len(filters) == 1:
-        dz = Grid(z=t.dZ[:, :, filters.start], title="dZ" if n_C == 1 else f"dZ[:, :, {filters.start}]")
-    else:
-        which = "c" if len(filters) == n_C else f"c = {filters.start}..{filters.stop - 1}"
-        dz = Grid(z=t.dZ[:, :, filters].sum(axis=2), title=f"Σ_{which} dZ[:, :, c]")
-    span = (d * (f_H - 1) + 1, d * (f_W - 1) + 1) if d > 1 else None
-    return scatter_figure(dz, (f_H, f_W), run_grid, steps, (f_H, f_W), window_stride=(d, d), window_span=span)
+    ``c`` of ``c_in``'s group) to its window's taps (:func:`ui.figures.stamping_figure`)."""
+    return stamping_figure(t, c_in, "dZ", "dA_prev_pad")
 
 
 def rot180_form_figure(t: Rot180Trace, c_in: int = 0) -> go.Figure:
@@ -152,9 +106,7 @@ def _dilated_position_grid(t: Rot180Trace, j: int, c_in: int, title: str) -> Gri
 
 def scatter_steps(t: ScatterTrace) -> int:
     """How many of the dZ cells the scatter animation steps through (see :func:`ui.limits.animated_steps`)."""
-    f_H, f_W = t.K.shape[:2]
-    taps = 1 if t.dilation == 1 else f_H * f_W
-    return limits.animated_steps(len(t.steps), limits.overlay_numbers(1, taps, int(t.dilation > 1)))
+    return stamping_steps(t)
 
 
 def rot180_steps(t: Rot180Trace, c_in: int = 0) -> int:
