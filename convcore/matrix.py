@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_array, as_int, check_groups, conv_params, out_size
-from .conv import _check_dZ, _im2col, _pad, effective_kernel, output_shape
+from .conv import _check_dZ, _forward_checked, _im2col, _input_shape, _pad, effective_kernel, output_shape
 
 __all__ = [
     "MAX_MATRIX_ENTRIES",
@@ -150,13 +150,7 @@ def conv_forward_matrix(A_prev, W, b, hparameters, *, max_entries: int = MAX_MAT
     """The forward pass as ``C a + b``, one example at a time: ``A_prev (m, n_H_prev, n_W_prev, n_C_prev)``,
     ``W (f_H, f_W, n_C_prev // g, n_C)``, ``b (1, 1, 1, n_C)`` -> ``Z (m, n_H, n_W, n_C)`` with
     ``Z[i].ravel() = C @ A_prev[i].ravel() + np.tile(b.ravel(), n_H * n_W)`` (:func:`conv_matrix`)."""
-    A_prev = as_array("A_prev", A_prev, 4)
-    W = as_array("W", W, 4)
-    hp = conv_params(hparameters)
-    m, n_H, n_W, n_C = output_shape(A_prev.shape, W.shape, hp.stride, hp.pad, hp.dilation, hp.groups)
-    b = as_array("b", b, 4)
-    if b.shape != (1, 1, 1, n_C):
-        raise ValueError(f"b must have shape (1, 1, 1, {n_C}) (one bias per filter), got {b.shape}")
+    A_prev, W, b, _, (m, n_H, n_W, n_C) = _forward_checked(A_prev, W, b, hparameters)
     C = conv_matrix(A_prev.shape[1:], W, hparameters, max_entries=max_entries)
     z = A_prev.reshape(m, -1) @ C.T + np.tile(b.reshape(-1), n_H * n_W)  # (m, cols) @ (cols, rows): C a + b
     return z.reshape(m, n_H, n_W, n_C)
@@ -312,13 +306,7 @@ def conv_forward_gemm(A_prev, W, b, hparameters) -> np.ndarray:
 
     ``A_prev (m, n_H_prev, n_W_prev, n_C_prev)``, ``W (f_H, f_W, n_C_prev // g, n_C)``, ``b (1, 1, 1, n_C)`` ->
     ``Z (m, n_H, n_W, n_C)``, the numbers of :func:`convcore.conv_forward` (no cache)."""
-    A_prev = as_array("A_prev", A_prev, 4)
-    W = as_array("W", W, 4)
-    hp = conv_params(hparameters)
-    m, n_H, n_W, n_C = output_shape(A_prev.shape, W.shape, hp.stride, hp.pad, hp.dilation, hp.groups)
-    b = as_array("b", b, 4)
-    if b.shape != (1, 1, 1, n_C):
-        raise ValueError(f"b must have shape (1, 1, 1, {n_C}) (one bias per filter), got {b.shape}")
+    A_prev, W, b, _, (m, n_H, n_W, n_C) = _forward_checked(A_prev, W, b, hparameters)
     cols = im2col(A_prev, W.shape[0], W.shape[1], hparameters)  # (m n_H n_W, f_H f_W n_C_prev)
     Z = cols @ weight_matrix(W, hparameters) + b.reshape(1, n_C)  # (m n_H n_W, n_C)
     return Z.reshape(m, n_H, n_W, n_C)
@@ -342,12 +330,7 @@ def grad_input_col2im(input_shape, W, dZ, hparameters) -> np.ndarray:
 
     ``input_shape = (m, n_H_prev, n_W_prev, n_C_prev)``, ``W (f_H, f_W, n_C_prev // g, n_C)``, ``dZ (m, n_H, n_W,
     n_C)`` -> ``dA_prev (m, n_H_prev, n_W_prev, n_C_prev)``."""
-    try:
-        shape = tuple(int(n) for n in input_shape)
-    except (TypeError, ValueError):
-        raise ValueError(f"input_shape must be (m, n_H_prev, n_W_prev, n_C_prev), got {input_shape!r}") from None
-    if len(shape) != 4 or min(shape) < 1:
-        raise ValueError(f"input_shape must be 4 positive sizes (m, n_H_prev, n_W_prev, n_C_prev), got {shape}")
+    shape = _input_shape(input_shape)
     W = as_array("W", W, 4)
     hp = conv_params(hparameters)
     _check_dZ(dZ, output_shape(shape, W.shape, hp.stride, hp.pad, hp.dilation, hp.groups))
