@@ -116,6 +116,22 @@ def click_menu(page, chart: int, label: str) -> None:
     page.wait_for_timeout(400)
 
 
+def steps_and_plays(page, chart: int = 0, plot: int = 0, play_ms: int = 1500) -> None:
+    """Step forward, back, and Play on the ``chart``-th animated chart (the ``plot``-th chart of the page): a step
+    moves the window and changes the title, back one step is the same frame again, and Play moves it on."""
+    t = overlay_index(page, plot)
+    start = plot_state(page, plot, t)
+    click_menu(page, chart, "step ▶")
+    one = plot_state(page, plot, t)
+    assert one["x"] != start["x"] and one["title"] != start["title"]
+    click_menu(page, chart, "step ▶")
+    click_menu(page, chart, "◀ step")
+    assert plot_state(page, plot, t) == one  # back one step is the same frame again
+    click_menu(page, chart, "▶ fast")
+    page.wait_for_timeout(play_ms)
+    assert plot_state(page, plot, t)["x"] != one["x"]
+
+
 def overlay_index(page, index: int) -> int:
     """The first overlay trace of a chart: the one its frames move."""
     return page.evaluate(

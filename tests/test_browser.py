@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import ARTIFACTS, click_menu, open_page, overlay_index, plot_state
+from tests.browser import ARTIFACTS, click_menu, open_page, plot_state, steps_and_plays
 
 pytestmark = pytest.mark.browser
 
@@ -27,18 +27,7 @@ def test_page_loads_without_an_exception_box(browser, app_url, path):
 def test_step_buttons_and_play_move_the_window_in_the_browser(browser, app_url):
     page = open_page(browser, f"{app_url}/forward")
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
-    t = overlay_index(page, 0)
-    start = plot_state(page, 0, t)
-    click_menu(page, 0, "step ▶")
-    one = plot_state(page, 0, t)
-    assert one["x"] != start["x"] and one["title"] != start["title"]
-    click_menu(page, 0, "step ▶")
-    click_menu(page, 0, "◀ step")
-    assert plot_state(page, 0, t) == one  # back one step is the same frame again
-    click_menu(page, 0, "▶ fast")
-    page.wait_for_timeout(2000)
-    played = plot_state(page, 0, t)
-    assert played["x"] != one["x"]
+    steps_and_plays(page, play_ms=2000)
     page.close()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import ARTIFACTS, click_menu, overlay_index, plot_state
+from tests.browser import ARTIFACTS, steps_and_plays
 
 pytestmark = pytest.mark.browser
 
@@ -76,17 +76,7 @@ def test_the_transposed_page_with_the_checkerboard_steps_and_plays(browser, app_
     url = f"{app_url}/transposed?stride=2&tx_h=4&tx_w=4&tx_x=random%20integers"
     page = _load(browser, url, "transposed-checkerboard", TRANSPOSED_CHARTS)
     assert "a checkerboard" in page.locator("[data-testid=stMain]").inner_text()
-    t = overlay_index(page, 0)
-    start = plot_state(page, 0, t)
-    click_menu(page, 0, "step ▶")
-    one = plot_state(page, 0, t)
-    assert one["x"] != start["x"] and one["title"] != start["title"]
-    click_menu(page, 0, "step ▶")
-    click_menu(page, 0, "◀ step")
-    assert plot_state(page, 0, t) == one  # back one step is the same frame again
-    click_menu(page, 0, "▶ fast")
-    page.wait_for_timeout(1500)
-    assert plot_state(page, 0, t)["x"] != one["x"]
+    steps_and_plays(page)
     page.close()
 
 

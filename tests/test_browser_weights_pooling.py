@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import ARTIFACTS, click_menu, open_page, overlay_index, plot_state
+from tests.browser import ARTIFACTS, open_page, steps_and_plays
 
 pytestmark = pytest.mark.browser
 
@@ -24,21 +24,6 @@ def _load(browser, url: str, name: str, charts: int):
     return page
 
 
-def _steps_and_plays(page, chart: int, plot: int) -> None:
-    """Step forward, back, and Play on the ``chart``-th animated chart (the ``plot``-th chart of the page)."""
-    t = overlay_index(page, plot)
-    start = plot_state(page, plot, t)
-    click_menu(page, chart, "step ▶")
-    one = plot_state(page, plot, t)
-    assert one["x"] != start["x"] and one["title"] != start["title"]
-    click_menu(page, chart, "step ▶")
-    click_menu(page, chart, "◀ step")
-    assert plot_state(page, plot, t) == one
-    click_menu(page, chart, "▶ fast")
-    page.wait_for_timeout(1500)
-    assert plot_state(page, plot, t)["x"] != one["x"]
-
-
 def test_weights_default_loads(browser, app_url):
     _load(browser, f"{app_url}/weights", "weights", charts=3).close()
 
@@ -46,14 +31,14 @@ def test_weights_default_loads(browser, app_url):
 def test_weights_channels_and_stride_two_step_and_play_move_the_dilated_dz(browser, app_url):
     url = f"{app_url}/weights?cin=3&cout=2&stride=2&h=7&w=7&dz=random%20integers"
     page = _load(browser, url, "weights-channels", charts=3)
-    _steps_and_plays(page, chart=0, plot=1)  # the dW panels (plot 0) are not animated
+    steps_and_plays(page, chart=0, plot=1)  # the dW panels (plot 0) are not animated
     page.close()
 
 
 def test_pooling_default_forward_and_backward_windows_move(browser, app_url):
     page = _load(browser, f"{app_url}/pooling", "pooling", charts=4)
-    _steps_and_plays(page, chart=0, plot=0)  # forward
-    _steps_and_plays(page, chart=1, plot=1)  # backward
+    steps_and_plays(page, chart=0, plot=0)  # forward
+    steps_and_plays(page, chart=1, plot=1)  # backward
     page.close()
 
 
