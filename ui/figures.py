@@ -69,6 +69,10 @@ CHAR_PX = 0.58  # average advance of a character of the figures' sans-serif font
 TITLE_SIZE, SUBTITLE_SIZE = 16, 15  # the figure's title (a frame's equation) and each subplot's title, in px
 LINE_PX = 1.3  # height of a line of text, in font sizes
 SUBTITLE_SHIFT = 32  # px between a subplot's top and its title's last line: room for the column numbers
+# px left of the first column for its row numbers (12 px digits, the tick and a gap): the axes' automargin is off
+# (see _Subplots._axes), so the margin must hold them itself
+ROW_LABEL_PX = 24
+DIGIT_PX = 7
 
 
 @dataclass
@@ -325,7 +329,11 @@ class _Subplots:
         ref = "" if k == 1 else str(k)
         x_name, y_name = f"xaxis{ref}", f"yaxis{ref}"
         if x_name not in self.layout:
-            common = dict(showgrid=False, zeroline=False, constrain="domain", tickmode="linear", dtick=1)
+            # automargin off: the margins are set here, and Streamlit's theme turns it on for every axis, which
+            # makes Plotly lay each chart out again until its margins settle (2.3x the drawing time of a page)
+            common = dict(
+                showgrid=False, zeroline=False, constrain="domain", tickmode="linear", dtick=1, automargin=False
+            )
             self.layout[x_name] = dict(domain=list(self._x[col - 1]), anchor=f"y{ref}", side="top", **common)
             self.layout[y_name] = dict(domain=list(self._y[row - 1]), anchor=f"x{ref}", scaleanchor=f"x{ref}", **common)
         return f"x{ref}", f"y{ref}"
@@ -384,6 +392,10 @@ class _Subplots:
                 )
             )
         _merge(self.layout, layout)
+        rows = [axis["range"][0] for name, axis in self.layout.items() if name.startswith("yaxis") and "range" in axis]
+        digits = len(str(int(max(rows)))) if rows else 1  # a y range is [n_rows - 0.5, -0.5]: the last row is int(..)
+        margin = self.layout.setdefault("margin", {})
+        margin["l"] = max(margin.get("l", 80), ROW_LABEL_PX + DIGIT_PX * digits)
         return Spec({"data": self.data, "layout": self.layout})
 
 

@@ -196,8 +196,9 @@ def _finish(fig: _Drawing, x_range, y_range, cell: float) -> Spec:
     rows = abs(y_range[0] - y_range[1])
     height = int(min(1600, max(200, cell * rows + 50)))
     layout = dict(
-        xaxis=dict(range=list(x_range), visible=False, constrain="domain"),
-        yaxis=dict(range=list(y_range), visible=False, scaleanchor="x", constrain="domain"),
+        # automargin off, as in ui.figures._Subplots: hidden axes push no margin, only extra layout passes
+        xaxis=dict(range=list(x_range), visible=False, constrain="domain", automargin=False),
+        yaxis=dict(range=list(y_range), visible=False, scaleanchor="x", constrain="domain", automargin=False),
         height=height,
         margin=dict(l=10, r=10, t=30, b=10),
         plot_bgcolor="rgba(0,0,0,0)",
