@@ -129,7 +129,9 @@ def count_charts(browser, url: str, width: int) -> int:
     try:
         page = context.new_page()
         page.goto(url)
-        page.wait_for_selector("[data-testid=stAppViewContainer]", timeout=120_000)
+        # every page has a title: until it shows, the first script run has not drawn anything yet (on a server
+        # that has just started, its warm-up can hold that run for a few seconds)
+        page.wait_for_selector("[data-testid=stMain] h1", timeout=120_000)
         counts = [-1, -2]
         while counts[-1] != counts[-2]:
             page.wait_for_timeout(1500)
