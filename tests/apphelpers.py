@@ -40,6 +40,15 @@ def figures(at: AppTest) -> dict[str, dict]:
     return out
 
 
+def open_share_link(at: AppTest) -> list[str]:
+    """Open the sidebar's "Share this configuration" box (built only while open) and return the links it shows."""
+    from ui.controls import SHARE_OPEN
+
+    at.session_state[SHARE_OPEN] = True
+    at.run()
+    return [c.value for c in at.sidebar.code]
+
+
 def texts(at: AppTest) -> str:
     """All markdown, captions, LaTeX and titles of the run, joined: what a reader sees as text."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]

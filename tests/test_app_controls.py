@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.apphelpers import ROOT, assert_clean, hidden_boxes, open_app, shown_sidebar_widgets, texts
+from tests.apphelpers import ROOT, assert_clean, hidden_boxes, open_app, open_share_link, shown_sidebar_widgets, texts
 
 PAGES = re.findall(r'st\.Page\(\s*"views/(\w+)\.py"', (ROOT / "app.py").read_text())
 USES = ast.literal_eval(re.search(r"^USES = (\{.*?^\})", (ROOT / "app.py").read_text(), re.S | re.M).group(1))
@@ -51,7 +51,8 @@ def test_home_and_back_keep_the_configuration_and_the_share_link_carries_it():
     at.switch_page("views/home.py").run()
     assert_clean(at)
     assert "stride" not in shown_sidebar_widgets(at)
-    (link,) = [c.value for c in at.sidebar.code]
+    assert not at.sidebar.code  # the link is built only once its box is opened
+    (link,) = open_share_link(at)
     assert "stride=2" in link and "kernel=random" in link
     at.switch_page("views/forward.py").run()
     assert_clean(at)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import convcore
-from tests.apphelpers import array, assert_clean, figures, messages, open_app, texts
+from tests.apphelpers import array, assert_clean, figures, messages, open_app, open_share_link, texts
 
 PAGES = ["forward", "flip", "weights", "symbolic", "pooling"]
 
@@ -125,7 +125,7 @@ def test_a_link_reopens_dilation_and_groups():
     at.sidebar.number_input(key="dilation").set_value(2).run()
     at.sidebar.selectbox(key="groups").set_value("2").run()
     assert_clean(at)
-    link = [c.value for c in at.sidebar.code][0]
+    link = open_share_link(at)[0]
     assert "dilation=2" in link and "groups=2" in link
     again = open_app("forward", {"cin": "2", "cout": "2", "dilation": "2", "groups": "2"})
     assert again.sidebar.number_input(key="dilation").value == 2 and again.sidebar.selectbox(key="groups").value == "2"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.apphelpers import array, assert_clean, figures, messages, open_app, texts
+from tests.apphelpers import array, assert_clean, figures, messages, open_app, open_share_link, texts
 
 
 def test_home_states_the_question_and_links_every_page():
@@ -114,7 +114,7 @@ def test_share_link_carries_the_changed_controls():
     at = open_app("forward")
     at.sidebar.number_input(key="stride").set_value(2).run()
     at.sidebar.number_input(key="pad").set_value(1).run()
-    codes = [c.value for c in at.sidebar.code]
+    codes = open_share_link(at)
     assert any("stride=2" in c and "pad=1" in c for c in codes)
 
 

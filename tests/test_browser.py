@@ -50,8 +50,10 @@ def test_share_link_carries_page_controls_changed_in_the_browser(browser, app_ur
     main_steps.first.click()  # dz_h: 1 -> 0
     page.wait_for_function("location.search.includes('dz_h=0')", timeout=30_000)
     page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
-    page.get_by_text("Share this configuration").click()
-    link = page.locator("[data-testid=stSidebar] code").first.inner_text()
+    page.get_by_text("Share this configuration").click()  # built on opening: a rerun draws the link
+    code = page.locator("[data-testid=stSidebar] code").first
+    code.wait_for(timeout=30_000)
+    link = code.inner_text()
     assert "stride=2" in link and "dz=single+1" in link and "dz_h=0" in link
     page.close()
 
