@@ -40,6 +40,7 @@ __all__ = [
     "verdict_figure",
     "mistake_outcome",
     "mistake_figures",
+    "mistakes_summary",
     "weight_check",
     "pool_fast",
     "pool_ties",
@@ -226,6 +227,16 @@ def mistake_outcome(key: str, case_name: str):
     from grader import mistakes
 
     return mistakes.evaluate(key, case_name)
+
+
+@caching.cache_resource(**_FIG_CACHE)
+def mistakes_summary() -> tuple:
+    """``grader.mistakes.summary_table()``: every catalogued mistake run on every case of its battery, once per
+    process. Its own cache is ``functools.cache``, which lets sessions that open the page together all compute it
+    side by side (a fifth of the server's time when a class opened a fresh server)."""
+    from grader import mistakes
+
+    return mistakes.summary_table()
 
 
 @caching.cache_resource(**_FIG_CACHE)

@@ -16,7 +16,7 @@ st.markdown(
 )
 
 st.header("Which check catches what")
-rows = mistakes.summary_table()
+rows = compute.mistakes_summary()
 table = pd.DataFrame(
     [
         {
