@@ -288,6 +288,14 @@ def test_manifest_deployment_has_probes_resources_and_a_shared_cookie_secret():
     for probe in ("livenessProbe", "readinessProbe"):
         get = container[probe]["httpGet"]
         assert get["path"] == HEALTH and ports.get(get["port"], get["port"]) == PORT, probe
+    # the startup probe warms the replica before it takes students: the warm-up command, on the container's port,
+    # given longer than its own wait, within the probe's overall patience
+    startup = container["startupProbe"]
+    command = startup["exec"]["command"]
+    assert command[:3] == ["python", "-m", "ui.warmup"] and command[command.index("--port") + 1] == str(PORT)
+    own_wait = float(command[command.index("--timeout") + 1])
+    assert startup["timeoutSeconds"] > own_wait
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= own_wait
     res = container["resources"]
     for kind in ("cpu", "memory"):
         assert _quantity(res["requests"][kind]) <= _quantity(res["limits"][kind]), kind

@@ -78,3 +78,31 @@ def test_the_warm_up_can_be_turned_off(monkeypatch, setting):
     monkeypatch.setattr(warmup, "_started", lambda: started.append(1))
     warmup.start_once()
     assert not started
+
+
+def test_the_warm_up_command_waits_for_a_fresh_server_and_opens_every_page():
+    """``python -m ui.warmup``, the Kubernetes startup probe: exit 0 once every page has run, 1 when nothing answers."""
+    import subprocess
+    import sys
+
+    from tests.browser import free_port
+
+    with running_app() as (base, _):
+        port = int(base.rsplit(":", 1)[1])
+        done = subprocess.run(
+            [sys.executable, "-m", "ui.warmup", "--port", str(port), "--timeout", "120"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    assert done.returncode == 0, done.stderr
+    assert "every page opened once (home, forward, flip, matrix" in done.stdout and "check" in done.stdout
+    nothing = subprocess.run(
+        [sys.executable, "-m", "ui.warmup", "--port", str(free_port()), "--timeout", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert nothing.returncode == 1 and "nothing answers" in nothing.stderr

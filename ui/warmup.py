@@ -9,13 +9,22 @@ the run that started it, nor the health check (``/_stcore/health`` is answered b
 script), and it stops at the first error: a warm-up is an optimisation, never a requirement.
 
 Set ``CONV_EXPLAINER_WARMUP=0`` to turn it off.
+
+``python -m ui.warmup [--port 8501]`` does the same from outside the server, and waits for it: it waits until the
+server answers its health check, runs every page once, and exits 0 (1, with the reason, if it could not). The
+Kubernetes manifest's startup probe runs it, so a replica that has just started takes no student before its caches
+are warm (``deploy/kubernetes.yaml``).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
+import sys
 import threading
+import time
+import urllib.request
 
 import streamlit as st
 from streamlit.logger import get_logger
@@ -92,3 +101,36 @@ def start_once() -> None:
 
     if runtime.exists():
         _started()
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+            return r.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line: wait for the server's health check, warm every page, exit 0 (1 with the reason)."""
+    parser = argparse.ArgumentParser(prog="python -m ui.warmup", description="Open every page of a running app once.")
+    parser.add_argument("--port", type=int, default=8501, help="the app's port on 127.0.0.1 (default 8501)")
+    parser.add_argument("--timeout", type=float, default=_TIMEOUT, help="seconds to wait in all (default 120)")
+    args = parser.parse_args(argv)
+    deadline = time.monotonic() + args.timeout
+    while not _healthy(args.port):
+        if time.monotonic() > deadline:
+            print(f"warm-up: nothing answers on port {args.port}", file=sys.stderr)
+            return 1
+        time.sleep(0.5)
+    try:
+        pages = asyncio.run(warm(args.port, timeout=max(1.0, deadline - time.monotonic())))
+    except Exception as exc:  # noqa: BLE001 - the reason is the probe's output
+        print(f"warm-up: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print("warm-up: every page opened once (" + ", ".join(p or "home" for p in pages) + ")")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
