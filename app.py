@@ -5,7 +5,19 @@ import streamlit as st
 from ui import accessibility, presentation, runs, warmup
 from ui.controls import shared_controls, url_notice
 
-# The whole run holds one of a few places in this server process (ui/runs.py): sixty runs side by side would
+# The sidebar sections each page uses, by url_path (home's is ""); a page not listed uses none of them, and the
+# values chosen on the other pages are kept for them (ui/controls.py).
+USES = {
+    "forward": ("input", "kernel", "layer"),
+    "flip": ("input", "kernel", "layer"),
+    "matrix": ("input", "kernel", "layer"),
+    "transposed": ("kernel", "layer"),
+    "weights": ("input", "kernel", "layer"),
+    "pooling": ("input",),
+    "symbolic": ("input", "kernel", "layer"),
+}
+
+# The whole run holds a place in this server process (ui/runs.py: one by default): sixty runs side by side would
 # each take as long as all of them together.
 with runs.slot() as place:
     # Presentation mode (a projector) is kept in the link, so a teacher's link opens in it with the sidebar folded away.
@@ -40,18 +52,6 @@ with runs.slot() as place:
         st.Page("views/mistakes.py", title="Common mistakes", icon=":material/bug_report:", url_path="mistakes"),
         st.Page("views/check.py", title="Check my code", icon=":material/fact_check:", url_path="check"),
     ]
-
-    # The sidebar sections each page uses, by url_path (home's is ""); a page not listed uses none of them, and the
-    # values chosen on the other pages are kept for them (ui/controls.py).
-    USES = {
-        "forward": ("input", "kernel", "layer"),
-        "flip": ("input", "kernel", "layer"),
-        "matrix": ("input", "kernel", "layer"),
-        "transposed": ("kernel", "layer"),
-        "weights": ("input", "kernel", "layer"),
-        "pooling": ("input",),
-        "symbolic": ("input", "kernel", "layer"),
-    }
 
     page = st.navigation(PAGES)
     if page.url_path == "check":  # a grading waits for its sandbox for seconds; gradings have their own cap
