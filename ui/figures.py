@@ -1018,7 +1018,9 @@ def for_projector(fig: Spec) -> Spec:
     margin = layout.get("margin", {})
     top, bottom = margin.get("t", 0), margin.get("b", 0)
     extra = round(top * grow) + round(bottom * grow)
-    layout["margin"] = {**margin, "t": round(top * PROJECTOR), "b": round(bottom * PROJECTOR)}
+    # the left margin holds the row numbers (the axes' automargin is off), which grow with the ticks' font
+    left = round(margin.get("l", 80) * PROJECTOR)
+    layout["margin"] = {**margin, "t": round(top * PROJECTOR), "b": round(bottom * PROJECTOR), "l": left}
     layout["height"] = round(layout.get("height", 450) * (1 + grow / 2)) + extra
     for menu, row in zip(layout.get("updatemenus", []), (PLAY_TOP, STEP_TOP), strict=False):
         menu["pad"] = {**menu.get("pad", {}), "t": round(row * PROJECTOR)}
