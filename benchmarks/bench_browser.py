@@ -163,12 +163,13 @@ class Tab:
         box = page.locator("[data-testid=stSidebar]").get_by_label(self.label, exact=True)
         box.fill(str(value))
         t0_js = page.evaluate("() => performance.now()")
-        t0 = time.perf_counter()
         box.press("Enter")
-        page.wait_for_function(_REDRAWN, arg=[t0_js, self.want, "first"], timeout=120_000, polling="raf")
-        first = time.perf_counter() - t0
-        page.wait_for_function(_REDRAWN, arg=[t0_js, self.want, "all"], timeout=120_000, polling="raf")
-        return first, time.perf_counter() - t0
+        # until the page has been quiet for QUIET_MS after its last redraw; the times are the page's own clock's, of
+        # the first and the last redraw (QUIET_MS was passed as a string before, which made the quiet test pass at
+        # once: "every chart" then returned with the first redraw, and missed the charts drawn in a later task)
+        handle = page.wait_for_function(_REDRAWN, arg=[t0_js, self.want, QUIET_MS], timeout=120_000, polling="raf")
+        first_ms, last_ms = handle.json_value()
+        return first_ms / 1000, last_ms / 1000
 
     def close(self) -> None:
         self.context.close()
