@@ -1,9 +1,10 @@
 """What the browser needs beyond Streamlit's own elements for keyboard users and contrast, in one place.
 
 :func:`install` adds, once per run, the app's only stylesheet (``accessibility.css``: code colours that reach WCAG
-AA in both themes, a focus ring on the players' SVG buttons) and its only script (``accessibility.js``: the charts'
-play, pause and step buttons and slider reachable with Tab and worked with Enter, Space and the arrow keys; regions
-that scroll sideways focusable). Neither adds anything per figure or per frame.
+AA in both themes, a focus ring on the players' SVG buttons, the charts' colours in the active theme) and its only
+script (``accessibility.js``: the charts' play, pause and step buttons and slider reachable with Tab and worked with
+Enter, Space and the arrow keys; regions that scroll sideways focusable). Neither adds anything per figure or per
+frame.
 """
 
 from __future__ import annotations

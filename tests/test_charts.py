@@ -1,0 +1,99 @@
+"""How a figure goes to the browser (ui/charts.py): without Streamlit's theme, with the theme's look in its own layout,
+and with a data revision that lets Plotly skip the second draw Streamlit's chart element asks for."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly.io as pio
+import pytest
+
+from tests.apphelpers import open_app
+from ui import charts
+from ui import figures as F
+
+
+def _figure(z) -> F.Spec:
+    return F.grids_figure([F.Grid(np.asarray(z, dtype=float), "A"), F.Grid(np.eye(2), "B")], cols=2)
+
+
+def test_the_revision_is_a_hash_of_the_data_the_same_for_the_same_numbers():
+    a, b = _figure([[1, 2], [3, 4]]), _figure([[1, 2], [3, 4]])
+    assert a is not b
+    ra, rb = charts.for_browser(a).spec["layout"], charts.for_browser(b).spec["layout"]
+    assert ra["datarevision"] == rb["datarevision"] == ra["uirevision"]
+    changed = charts.for_browser(_figure([[1, 2], [3, 5]])).spec["layout"]
+    assert changed["datarevision"] != ra["datarevision"]  # one number: a new revision, so Plotly redraws
+
+
+def test_the_revision_covers_the_frames():
+    base = _figure([[1, 2], [3, 4]])
+    frames = [{"name": "0", "data": [{"z": [[0, 0], [0, 0]]}], "layout": {}}]
+    other = [{"name": "0", "data": [{"z": [[0, 0], [0, 1]]}], "layout": {}}]
+    one = F.Spec({**base.spec, "frames": frames})
+    two = F.Spec({**base.spec, "frames": other})
+    assert (
+        charts.for_browser(one).spec["layout"]["datarevision"] != charts.for_browser(two).spec["layout"]["datarevision"]
+    )
+
+
+def test_no_template_and_the_shared_figure_is_left_as_it_was():
+    fig = _figure([[1, 2], [3, 4]])
+    before = pio.to_json(fig.spec, validate=False)
+    shown = charts.for_browser(fig)
+    assert "template" not in shown.spec["layout"]
+    assert pio.to_json(fig.spec, validate=False) == before  # cached figures are shared by every session
+    assert shown.spec["data"] is fig.spec["data"]  # traces shared, not copied
+    assert charts.for_browser(fig) is shown  # built once per figure
+
+
+def test_the_figure_own_values_win_over_the_theme():
+    fig = F.Spec(
+        {
+            "data": [{"type": "heatmap", "z": [[1]], "xaxis": "x2", "yaxis": "y2"}],
+            "layout": {
+                "font": {"size": 20},
+                "margin": {"l": 33},
+                "title": "a title",
+                "xaxis2": {"showgrid": True, "tickfont": {"size": 9}},
+                "paper_bgcolor": "#123456",
+            },
+        }
+    )
+    layout = charts.for_browser(fig).spec["layout"]
+    assert layout["font"] == {"family": charts.FONT, "size": 20, "color": charts.TEXT, "weight": 400}
+    assert layout["margin"] == {"pad": 8, "r": 0, "l": 33}
+    assert layout["title"]["text"] == "a title" and layout["title"]["font"]["weight"] == 700
+    assert layout["paper_bgcolor"] == "#123456" and layout["plot_bgcolor"] == charts.CLEAR
+    # the theme's axis look on the axes the traces use, the figure's values over it
+    assert layout["xaxis2"]["showgrid"] is True
+    assert layout["xaxis2"]["tickfont"] == {"color": charts.TEXT, "size": 9}
+    assert layout["yaxis2"]["tickcolor"] == charts.LINE and layout["yaxis2"]["ticklabelposition"] == "outside"
+    assert "xaxis" not in layout  # no axis that nothing draws on (Plotly would draw an empty one)
+    assert all("minor" not in layout[a] for a in ("xaxis2", "yaxis2"))  # a minor grid colour turns the grid on
+
+
+def test_a_chart_that_picks_has_the_modes_streamlit_would_set_and_others_do_not():
+    fig = _figure([[1, 2], [3, 4]])
+    plain, picks = charts.for_browser(fig), charts.for_browser(fig, picks=True)
+    assert plain is not picks
+    assert {k: picks.spec["layout"][k] for k in ("clickmode", "hovermode", "dragmode")} == {
+        "clickmode": "event+select",
+        "hovermode": "closest",
+        "dragmode": "pan",
+    }
+    assert not {"clickmode", "hovermode", "dragmode"} & set(plain.spec["layout"])
+
+
+@pytest.mark.parametrize("page", ["forward", "flip", "matrix", "pooling"])
+def test_every_chart_goes_without_streamlit_theme_and_with_its_data_revision(page):
+    at = open_app(page)
+    charts_on_page = at.get("plotly_chart")
+    assert charts_on_page
+    for el in charts_on_page:
+        spec = json.loads(el.proto.spec)
+        assert el.proto.theme == ""  # theme=None
+        assert "template" not in spec["layout"]
+        assert spec["layout"]["datarevision"] == spec["layout"]["uirevision"]
+        assert spec["layout"]["autosize"] is True
