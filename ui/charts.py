@@ -123,8 +123,9 @@ def for_browser(fig: figures.Spec, picks: bool = False) -> figures.Spec:
     both the hash of its data (see the module's docstring). A new spec sharing ``fig``'s traces and frames, kept on
     ``fig`` itself so that it is built once per figure; ``fig``, shared by every session, is not changed.
 
-    The ``uirevision`` keeps what the reader did to a chart (a player's step, a zoom) when Plotly redraws the same
-    figure, for instance at a new width: Plotly keeps the frame it shows then, and the slider stays with it.
+    The ``uirevision`` keeps what the reader did to a chart (a player's step, a zoom) when Streamlit hands Plotly the
+    same figure again, for instance when the reader switches the theme: Plotly keeps the frame it shows (its data is
+    not redrawn, the revision being the same), and the slider stays with it.
 
     ``picks``: the chart selects points on a click (``on_select``). Streamlit then sets three of its layout's modes
     after the first draw, and a new click mode redraws the whole chart; they are set here already, as Streamlit
