@@ -98,12 +98,9 @@ def _themed(layout: dict, axes: set[str]) -> dict:
     out = copy.deepcopy(_LAYOUT)
     for name in axes | {k for k in layout if _AXIS_NAME.match(k)}:
         out[name] = copy.deepcopy(_X_AXIS if name.startswith("x") else _Y_AXIS)
-    title = layout.get("title")
-    if isinstance(title, str):
-        title = {"text": title}
-    figures._merge(out, {k: v for k, v in layout.items() if k != "title"})
-    if isinstance(title, dict):
-        figures._merge(out["title"], title)
+    if isinstance(layout.get("title"), str):  # a title given as its text, merged as Plotly reads it
+        layout = {**layout, "title": {"text": layout["title"]}}
+    figures.merge(out, layout)
     return out
 
 
@@ -154,8 +151,7 @@ def _numbers(fig, key: str) -> None:
     if not box.open:
         return
     with box:
-        frames = bool(fig.spec.get("frames")) if isinstance(fig, figures.Spec) else False
-        if frames:
+        if fig.spec.get("frames"):
             st.caption("As the figure shows them at its first step; the play button walks through the others.")
         for title, rows in figures.figure_tables(fig):
             st.markdown(f"**{title}**")

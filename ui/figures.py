@@ -35,6 +35,7 @@ _TAG = re.compile(r"<[^>]+>")
 __all__ = [
     "AnimatedFigure",
     "Spec",
+    "merge",
     "Grid",
     "Step",
     "grids_figure",
@@ -240,11 +241,11 @@ def lift_titles(fig: Spec) -> Spec:
     return fig
 
 
-def _merge(target: dict, changes: dict) -> None:
+def merge(target: dict, changes: dict) -> None:
     """``target.update(changes)``, recursing into nested dicts (as Plotly's update methods do)."""
     for key, value in changes.items():
         if isinstance(value, dict) and isinstance(target.get(key), dict):
-            _merge(target[key], value)
+            merge(target[key], value)
         else:
             target[key] = value
 
@@ -282,12 +283,12 @@ class Spec(go.Figure):
         return pio.to_html(self._spec, *args, validate=False, **kwargs)
 
     def update_layout(self, dict1: dict | None = None, **kwargs) -> Spec:
-        _merge(self._spec.setdefault("layout", {}), {**(dict1 or {}), **kwargs})
+        merge(self._spec.setdefault("layout", {}), {**(dict1 or {}), **kwargs})
         return self
 
     def update_annotations(self, **kwargs) -> Spec:
         for annotation in self._spec.get("layout", {}).get("annotations", []):
-            _merge(annotation, copy.deepcopy(kwargs))
+            merge(annotation, copy.deepcopy(kwargs))
         return self
 
 
@@ -391,7 +392,7 @@ class _Subplots:
                     font=dict(size=size),
                 )
             )
-        _merge(self.layout, layout)
+        merge(self.layout, layout)
         rows = [axis["range"][0] for name, axis in self.layout.items() if name.startswith("yaxis") and "range" in axis]
         digits = len(str(int(max(rows)))) if rows else 1  # a y range is [n_rows - 0.5, -0.5]: the last row is int(..)
         margin = self.layout.setdefault("margin", {})
