@@ -98,8 +98,9 @@ _LAYOUTS = """async ([pairs, template]) => {
   const host = document.createElement('div'); document.body.appendChild(host);
   const keys = ['showgrid', 'zeroline', 'ticks', 'ticklen', 'showticklabels', 'automargin', 'ticklabelposition',
                 'tickfont', 'title', 'side', 'showline', 'domain', 'range', 'gridwidth', 'minor'];
-  const plain = (x) => x === undefined ? null : JSON.parse(JSON.stringify(x, (k, v) =>
-    (k.startsWith('_') || /color$/.test(k) || ['template', 'datarevision', 'uirevision', 'uid'].includes(k)) ? undefined : v));
+  const ignored = ['template', 'datarevision', 'uirevision', 'uid'];
+  const skipped = (k) => k.startsWith('_') || /color$/.test(k) || ignored.includes(k);
+  const plain = (x) => x === undefined ? null : JSON.parse(JSON.stringify(x, (k, v) => skipped(k) ? undefined : v));
   const out = {};
   for (const [name, pair] of Object.entries(pairs)) {
     out[name] = [];
@@ -178,5 +179,5 @@ def _differences(a, b, path=""):
     if isinstance(a, dict) and isinstance(b, dict):
         return [d for k in sorted(set(a) | set(b)) for d in _differences(a.get(k), b.get(k), f"{path}.{k}")]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [d for k, (x, y) in enumerate(zip(a, b)) for d in _differences(x, y, f"{path}[{k}]")]
+        return [d for k, (x, y) in enumerate(zip(a, b, strict=True)) for d in _differences(x, y, f"{path}[{k}]")]
     return [] if a == b else [f"{path}: {a!r} != {b!r}"]
