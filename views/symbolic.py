@@ -8,6 +8,7 @@ from ui import symbolic_cache as sym
 from ui.controls import CONVENTION_LABELS, current_config
 from ui.pick_figures import cell_outline, with_outlines
 from ui.tables import show_table
+from ui.typed_matrix import plain
 from ui.widgets import pick_chart, stage_pick
 
 MAX_TABLE_COLS = 24  # the whole Jacobian is drawn when it has at most this many columns (else transposed)
@@ -149,7 +150,7 @@ with st.spinner("SymPy is deriving the gradients...", show_time=True):
             "the letters run out: the kernel has x, y and z, the input and the upstream gradient share a to w. "
             "Choose **indexed** names above"
             if "names='seed'" in str(exc)  # convcore's name for the letters, not for a reader
-            else str(exc)
+            else plain(str(exc))  # shown as it is: a core message's arithmetic is not Markdown
         )
         st.error(f"SymPy cannot derive this layer: {why}.", icon=":material/block:")
         st.stop()

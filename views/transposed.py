@@ -8,6 +8,7 @@ import convcore
 from ui import charts, compute, limits, presets, transposed_figures
 from ui.controls import current_config, require_valid
 from ui.tables import show_table
+from ui.typed_matrix import plain
 from ui.widgets import index_select
 
 X_PRESETS = ("ones", "random integers", "single 1")
@@ -86,7 +87,8 @@ if op >= max(s, d):
 try:
     _, L_H, L_W, _ = convcore.conv_transpose_output_shape((1, x_h, x_w, n_C), W.shape, s, p, op, d, g)
 except ValueError as exc:
-    st.error(f"This transposed convolution has no output: {exc}.", icon=":material/block:")
+    # plain: the message's arithmetic has "*" that Markdown would read as italics ("(3 - 1)*1 - 2*3" lost both)
+    st.error(plain(f"This transposed convolution has no output: {exc}."), icon=":material/block:")
     st.stop()
 
 layer = (s, p, op, conv)
