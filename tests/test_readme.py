@@ -27,5 +27,15 @@ def test_readme_commands_install_what_they_use():
 def test_runtime_requirements_are_pinned_and_exclude_torch():
     lines = [ln for ln in (ROOT / "requirements.txt").read_text().splitlines() if ln and not ln.startswith("#")]
     names = {ln.split("==")[0] for ln in lines}
-    assert names == {"streamlit", "numpy", "plotly", "sympy", "nbformat", "landlockpy", "pyseccomp", "websockets"}
+    assert names == {
+        "streamlit",
+        "numpy",
+        "plotly",
+        "orjson",
+        "sympy",
+        "nbformat",
+        "landlockpy",
+        "pyseccomp",
+        "websockets",
+    }
     assert all("==" in ln for ln in lines)
