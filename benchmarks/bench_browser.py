@@ -241,8 +241,9 @@ def main(args) -> None:
         bare_open, bare_first, bare_all = [], [], []
 
         rows = []
+        query = LARGEST if args.largest else ""
         for path in args.pages:
-            url = f"{app}/{path}" + (f"?{LARGEST}" if args.largest else "")
+            url = f"{app}/{path}" + (f"?{query}" if query else "")
             want = count_charts(browser, url, args.width)
             control = LARGEST_POOLING if args.largest and path == "pooling" else PAGES.get(path)
             opens, firsts, alls = [], [], []
@@ -280,7 +281,7 @@ def main(args) -> None:
                 f"{name:<10}{want:>7} | {fmt(f):>13}{ratio(f, b_first):>8}{fmt(a):>8}{ratio(a, b_all):>8} | "
                 f"{fmt(o):>7}{ratio(o, b_open):>8}"
             )
-        print(f"\n{'at the largest sizes: ' + LARGEST if args.largest else 'at the defaults'}")
+        print(f"\n{'at the largest sizes: ' + query if query else 'at the defaults'}")
         print("goals: a change until every chart is redrawn <= 1.5x the bare page at the defaults, 3x at the largest;")
         print("       opening a page in a fresh context <= 1.2x the bare page")
 
@@ -288,7 +289,7 @@ def main(args) -> None:
         print("\nserver time of one rerun (AppTest, this process), seconds:")
         print(f"{'page':<10}{'cache hit':>11}{'cache miss':>12}")
         for path in args.pages:
-            hit, miss = server_seconds(path, args.repeat, LARGEST if args.largest else "")
+            hit, miss = server_seconds(path, args.repeat, query)
             print(f"{path or 'home':<10}{hit:>11.3f}{miss:>12.3f}")
         print("goal: a flip-page rerun on a cache miss at the defaults <= 0.100 s")
 
