@@ -39,19 +39,24 @@ def _box(page, key: str) -> str:
     return page.locator(f".st-key-{key} input").first.input_value()
 
 
-def _click_cell(page, key: str, x: float, y: float) -> None:
-    """Click the chart ``key`` at the data coordinates ``(x, y)`` of its last trace's axes (the pick layer), as a
-    reader would click that cell."""
+def _cell_px(page, key: str, x: float, y: float) -> tuple[float, float]:
+    """Where the data coordinates ``(x, y)`` of the last trace's axes (the pick layer) of chart ``key`` are on the
+    page, once the chart is scrolled into view."""
     plot = page.locator(f".st-key-{key} .js-plotly-plot").first
     plot.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
-    px, py = plot.evaluate(
+    return plot.evaluate(
         """(el, [x, y]) => { const t = el._fullData[el._fullData.length - 1], L = el._fullLayout;
             const xa = L[t.xaxis.replace('x', 'xaxis')], ya = L[t.yaxis.replace('y', 'yaxis')];
             const r = el.getBoundingClientRect();
             return [r.left + xa._offset + xa.l2p(x), r.top + ya._offset + ya.l2p(y)]; }""",
         [x, y],
     )
+
+
+def _click_cell(page, key: str, x: float, y: float) -> None:
+    """Click the chart ``key`` at the cell ``(x, y)`` of its pick layer, as a reader would click that cell."""
+    px, py = _cell_px(page, key, x, y)
     page.mouse.click(px, py)
     _settle(page, 1000)
 
@@ -135,6 +140,17 @@ def test_clicking_cells_picks_them_on_every_pickable_chart(browser, app_url):
     assert (_box(page, "cell_y"), _box(page, "cell_x")) == ("2", "4")
     assert page.get_by_text("Padded cell (2, 4), input cell (2, 4)").count() == 1
     assert "cell_y=2" in page.url and "cell_x=4" in page.url
+    # hover and the click's selection come from the layer's data: Plotly draws one of its markers, not one a cell
+    page.mouse.move(*_cell_px(page, "verdict", 3, 1))
+    page.wait_for_timeout(500)
+    verdict = page.locator(".st-key-verdict .js-plotly-plot").first
+    assert "input cell (1, 3): " in verdict.evaluate("el => el.querySelector('.hoverlayer').textContent")
+    layers, cells, drawn = verdict.evaluate(
+        """el => { const picks = el._fullData.filter(t => t.hovertemplate && t.hovertemplate.includes('to pick'));
+            return [picks.length, picks.reduce((n, t) => n + t.x.length, 0),
+                    el.querySelectorAll('.scatterlayer path.point').length]; }"""
+    )
+    assert layers >= 1 and cells >= 25 and drawn <= layers + 4  # + the overlays' own markers (the x of a hole)
     _click_cell(page, "dz_pick", 0, 3)  # the single 1 to row 3, column 0
     assert (_box(page, "dz_h"), _box(page, "dz_w")) == ("3", "0")
     ARTIFACTS.mkdir(exist_ok=True)
