@@ -92,6 +92,54 @@ def test_chart_colours_follow_the_theme_and_its_change(browser, app_url):
     page.close()
 
 
+# Every cell axis of every chart: how many cells it spans, the tick values Plotly drew, and whether two of its labels
+# overlap on screen.
+_TICKS = """() => {
+  const out = [];
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const L = gd._fullLayout;
+    for (const sp of Object.keys(L._plots)) {
+      const plot = L._plots[sp];
+      for (const [ax, letter] of [[plot.xaxis, 'x'], [plot.yaxis, 'y']]) {
+        if (!ax.showticklabels || !ax._vals) continue;
+        const cells = Math.round(Math.abs(ax.range[1] - ax.range[0]));
+        const boxes = Array.from(gd.querySelectorAll(`.subplot.${sp} .${letter}axislayer-above .${letter}tick text`))
+          .map(t => t.getBoundingClientRect()).filter(r => r.width > 0);
+        let overlaps = 0;
+        for (let a = 0; a < boxes.length; a++) for (let b = a + 1; b < boxes.length; b++) {
+          const p = boxes[a], q = boxes[b];
+          if (p.left < q.right - 1 && q.left < p.right - 1 && p.top < q.bottom - 1 && q.top < p.bottom - 1) overlaps++;
+        }
+        out.push({cells, vals: ax._vals.map(v => v.x), overlaps});
+      }
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("width", [1500, 390])
+def test_axes_of_many_cells_label_every_few_and_no_label_overlaps(browser, app_url, width):
+    """Up to 16 cells every cell is labelled; past that Plotly spaces the labels for the axis's length (38 labels
+    ran into each other), and they stay whole cell indices."""
+    page = browser.new_page(viewport={"width": width, "height": 1400})
+    page.goto(f"{app_url}/forward?input=random+integers&h=32&w=32&cin=2&pad=3")
+    page.wait_for_selector("[data-testid=stAppViewContainer]", timeout=60_000)
+    wait_until_drawn(page)
+    axes = page.evaluate(_TICKS)
+    assert {a["cells"] for a in axes} >= {3, 36, 38}  # the kernel, the output, the padded input
+    for a in axes:
+        assert a["overlaps"] == 0, a
+        vals = sorted(a["vals"])  # a y axis runs downwards
+        assert all(v == int(v) for v in vals), a
+        if a["cells"] <= 16:
+            assert vals == list(range(a["cells"])), a
+        else:
+            steps = {b - c for b, c in zip(vals[1:], vals[:-1], strict=False)}
+            assert len(steps) == 1 and steps.pop() in (2, 5, 10) and len(vals) <= 10, a
+    page.close()
+
+
 # Plotly's full layout of a figure drawn with Streamlit's template, against the same figure as ui/charts.py sends it
 # (no template): every font, margin, axis setting and SVG element alike, colours aside (the stylesheet paints them).
 _LAYOUTS = """async ([pairs, template]) => {

@@ -80,3 +80,12 @@ def test_a_long_animation_keeps_every_frame_but_a_light_slider():
     # the step buttons of frame k point at its neighbours, whatever the slider marks
     nav = spec["frames"][700]["layout"]["updatemenus"][1]["buttons"]
     assert [b["args"][0] for b in nav] == [["699"], ["701"]]
+
+
+def test_an_axis_labels_every_cell_up_to_16_and_lets_plotly_space_them_past_that():
+    """(16 rows, 17 columns): the rows keep one label a cell, the columns get Plotly's spacing for their length (the
+    browser test checks the labels it then draws: whole cells, 2, 5 or 10 apart, none overlapping)."""
+    layout = F.grids_figure([F.Grid(np.zeros((16, 17)), "z")], cols=1).to_dict()["layout"]
+    assert layout["yaxis"]["tickmode"] == "linear" and layout["yaxis"]["dtick"] == 1
+    assert layout["xaxis"]["tickmode"] == "auto" and "dtick" not in layout["xaxis"]
+    assert layout["xaxis"]["range"] == [-0.5, 16.5] and layout["yaxis"]["range"] == [15.5, -0.5]

@@ -292,6 +292,11 @@ class Spec(go.Figure):
         return self
 
 
+#: a subplot axis with at most this many cells labels every cell; a longer one lets Plotly space the labels (it picks
+#: at most ten, so past ten cells its step is a whole number of cells: 2, 5, 10)
+EVERY_CELL_LABELLED = limits.MAX_SHOWN
+
+
 class _Subplots:
     """A grid of subplots laid out as ``plotly.subplots.make_subplots`` does (same domains, axis names, titles),
     with the axes every matrix here needs: integer ticks, columns numbered on top, square cells, row 0 on top."""
@@ -351,8 +356,14 @@ class _Subplots:
         k = self._k(row, col)
         ref = "" if k == 1 else str(k)
         n_r, n_c = shape
-        self.layout[f"xaxis{ref}"]["range"] = [-0.5, n_c - 0.5]
-        self.layout[f"yaxis{ref}"]["range"] = [n_r - 0.5, -0.5]
+        for name, n, axis_range in (("xaxis", n_c, [-0.5, n_c - 0.5]), ("yaxis", n_r, [n_r - 0.5, -0.5])):
+            axis = self.layout[name + ref]
+            axis["range"] = axis_range
+            if n > EVERY_CELL_LABELLED:
+                # Plotly's own spacing for the axis's length in pixels (at most ten labels: every 2, 5 or 10 cells
+                # past this many), so that a 38-cell axis is readable on a phone and draws 4-8 labels, not 38
+                axis["tickmode"] = "auto"
+                axis.pop("dtick", None)
 
     def title_room(self, col: int) -> float:
         """The width a title over column ``col`` (from 1) may take on a phone, in px: the subplot and half of each gap
