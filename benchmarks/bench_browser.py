@@ -67,7 +67,11 @@ BARE = ("Stride", [2, 3, 1])
 LARGEST = "input=random+integers&h=32&w=32&cin=4&cout=4&pad=3&tx_h=12&tx_w=12"
 LARGEST_POOLING = ("H", [31, 30, 32])
 
-QUIET_MS = 400  # after the last redraw, how long the page must stay quiet before the change counts as done
+# After the last redraw, how long the page must stay quiet before the change counts as done. It must outlast any
+# pause between two charts' redraws: at the largest sizes the flip page drew its first chart, then nothing for
+# about 400 ms, then the other two (a Chromium trace), and with 400 ms here about half of the changes were counted
+# as done before those two. The figure printed is the last redraw's time, so a longer wait does not add to it.
+QUIET_MS = 1500
 # Installed in every page before its scripts run: remember when each chart last drew (Plotly's afterplot event, or
 # the moment a new chart element is first seen drawn).
 _HOOK = """
