@@ -10,6 +10,7 @@ import pytest
 
 from tests.apphelpers import open_app
 from tests.browser import free_port, open_page, running_server, wait_until_drawn
+from ui.figures import EVERY_CELL_LABELLED
 
 pytestmark = pytest.mark.browser
 
@@ -120,8 +121,8 @@ _TICKS = """() => {
 
 @pytest.mark.parametrize("width", [1500, 390])
 def test_axes_of_many_cells_label_every_few_and_no_label_overlaps(browser, app_url, width):
-    """Up to 16 cells every cell is labelled; past that Plotly spaces the labels for the axis's length (38 labels
-    ran into each other), and they stay whole cell indices."""
+    """Up to 16 cells (EVERY_CELL_LABELLED) every cell is labelled; past that Plotly spaces the labels for the axis's
+    length (38 labels ran into each other), and they stay whole cell indices."""
     page = browser.new_page(viewport={"width": width, "height": 1400})
     page.goto(f"{app_url}/forward?input=random+integers&h=32&w=32&cin=2&pad=3")
     page.wait_for_selector("[data-testid=stAppViewContainer]", timeout=60_000)
@@ -132,7 +133,7 @@ def test_axes_of_many_cells_label_every_few_and_no_label_overlaps(browser, app_u
         assert a["overlaps"] == 0, a
         vals = sorted(a["vals"])  # a y axis runs downwards
         assert all(v == int(v) for v in vals), a
-        if a["cells"] <= 16:
+        if a["cells"] <= EVERY_CELL_LABELLED:
             assert vals == list(range(a["cells"])), a
         else:
             steps = {b - c for b, c in zip(vals[1:], vals[:-1], strict=False)}

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import ARTIFACTS, open_page
+from ui.pick_figures import PICK_HINT
 
 pytestmark = pytest.mark.browser
 
@@ -146,9 +147,10 @@ def test_clicking_cells_picks_them_on_every_pickable_chart(browser, app_url):
     verdict = page.locator(".st-key-verdict .js-plotly-plot").first
     assert "input cell (1, 3): " in verdict.evaluate("el => el.querySelector('.hoverlayer').textContent")
     layers, cells, drawn = verdict.evaluate(
-        """el => { const picks = el._fullData.filter(t => t.hovertemplate && t.hovertemplate.includes('to pick'));
+        """(el, hint) => { const picks = el._fullData.filter(t => t.hovertemplate && t.hovertemplate.includes(hint));
             return [picks.length, picks.reduce((n, t) => n + t.x.length, 0),
-                    el.querySelectorAll('.scatterlayer path.point').length]; }"""
+                    el.querySelectorAll('.scatterlayer path.point').length]; }""",
+        PICK_HINT,
     )
     assert layers >= 1 and cells >= 25 and drawn <= layers + 4  # + the overlays' own markers (the x of a hole)
     _click_cell(page, "dz_pick", 0, 3)  # the single 1 to row 3, column 0
