@@ -230,3 +230,46 @@ def _differences(a, b, path=""):
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         return [d for k, (x, y) in enumerate(zip(a, b, strict=True)) for d in _differences(x, y, f"{path}[{k}]")]
     return [] if a == b else [f"{path}: {a!r} != {b!r}"]
+
+
+def test_a_downloaded_animation_steps_on_its_own_page(browser, tmp_path):
+    """The step buttons of a downloaded figure work without the app: it brings ui/player.js (Spec.to_html). A step
+    moves one frame from the one shown, whether the buttons, play or the slider put it there."""
+    import numpy as np
+
+    from ui import figures as F
+
+    grid = F.Grid(z=np.zeros((4, 4)), title="input")
+    steps = [F.Step(window=(k // 2, k % 2), cell=(k // 2, k % 2), title=f"frame {k}") for k in range(4)]
+    fig = F.slide_figure([(grid, None)], F.Grid(z=np.zeros((2, 2)), title="out"), (3, 3), steps)
+    path = tmp_path / "figure.html"
+    path.write_text(fig.to_html(include_plotlyjs=True, full_html=True))
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("document.querySelector('.js-plotly-plot') && window.__convPlayer", timeout=30_000)
+
+        def title():
+            return page.evaluate("document.querySelector('.js-plotly-plot').layout.title.text")
+
+        def step(label):
+            page.locator("g.updatemenu-button").filter(has_text=label).first.click()
+            page.wait_for_timeout(200)
+
+        assert "frame 0" in title()
+        step("step ▶")
+        step("step ▶")
+        step("◀ step")
+        assert "frame 1" in title()
+        page.evaluate(  # as the slider does: Plotly animates to a frame by its name
+            """Plotly.animate(document.querySelector('.js-plotly-plot'), ['3'],
+                 {mode: 'immediate', frame: {duration: 0, redraw: true}, transition: {duration: 0}})"""
+        )
+        page.wait_for_timeout(200)
+        step("◀ step")
+        assert "frame 2" in title()
+        step("step ▶")
+        step("step ▶")  # past the last frame: it stays there
+        assert "frame 3" in title()
+    finally:
+        page.close()

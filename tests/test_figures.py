@@ -77,9 +77,20 @@ def test_a_long_animation_keeps_every_frame_but_a_light_slider():
     assert len(spec["frames"]) == 1444  # play and the step buttons go through all of them
     assert len(marks) <= F.MAX_SLIDER_STEPS + 1 and marks[0] == 1 and marks[-1] == 1444
     assert marks == sorted(marks) and len(set(np.diff(marks[:-1]))) == 1  # evenly spaced, then the last
-    # the step buttons of frame k point at its neighbours, whatever the slider marks
-    nav = spec["frames"][700]["layout"]["updatemenus"][1]["buttons"]
-    assert [b["args"][0] for b in nav] == [["699"], ["701"]]
+    # the step buttons name no frame (ui/player.js moves one frame from the one shown), so no frame rewrites them
+    nav = spec["layout"]["updatemenus"][1]["buttons"]
+    assert [(b["label"], b["method"]) for b in nav] == [("◀ step", "skip"), ("step ▶", "skip")]
+    assert all(set(f["layout"]) == {"title"} for f in spec["frames"])
+
+
+def test_a_downloaded_animation_brings_the_step_buttons_script_and_a_still_figure_does_not():
+    animated = _slide(3).to_html(include_plotlyjs=False, full_html=True)
+    assert F.PLAYER_JS in animated and animated.count("window.__convPlayer = {") == 1
+    assert "step ▶" in F.PLAYER_JS and "◀ step" in F.PLAYER_JS  # the labels it looks for are the buttons'
+    with_mine = _slide(3).to_html(include_plotlyjs=False, post_script="console.log('mine')")
+    assert F.PLAYER_JS in with_mine and "console.log('mine')" in with_mine
+    still = F.grids_figure([F.Grid(np.zeros((2, 2)), "z")], cols=1).to_html(include_plotlyjs=False)
+    assert "__convPlayer" not in still
 
 
 def test_an_axis_labels_every_cell_up_to_16_and_lets_plotly_space_them_past_that():

@@ -5,7 +5,7 @@
 // the keyboard cannot reach. Here they become buttons and a slider to assistive technology: Tab reaches each one,
 // Enter or Space presses it (the chart's own button, so the chart animates exactly as with the mouse), and the arrow
 // keys on any of them step one frame back or forward (Home and End: the first and the last frame). Plotly redraws the
-// buttons when a frame rewrites their targets, so the attributes are put back after every change, and the focus too.
+// buttons when it redraws the chart, so the attributes are put back after every change, and the focus too.
 //
 // A formula or table (markdown's or st.table's) wider than a phone scrolls sideways inside its own box; such a box
 // gets tabindex=0 so that the keyboard can scroll it (axe: scrollable-region-focusable).
@@ -27,30 +27,8 @@
     return text.replace(/^❚❚\s*/, ""); // "pause"
   };
 
-  function frames(chart) {
-    return (chart._transitionData && chart._transitionData._frames) || [];
-  }
-
-  // The frame on screen: the one whose title the chart shows (every frame has its own equation), else the slider's.
-  function current(chart) {
-    const title = chart.layout.title && chart.layout.title.text;
-    const k = frames(chart).findIndex((f) => f.layout && f.layout.title && f.layout.title.text === title);
-    if (k >= 0) return k;
-    const slider = chart.layout.sliders && chart.layout.sliders[0];
-    const step = slider && slider.steps && slider.steps[slider.active || 0];
-    return step ? Number(step.args[0][0]) : 0;
-  }
-
-  function show(chart, k) {
-    const n = frames(chart).length;
-    if (!n || !window.Plotly) return;
-    const target = Math.max(0, Math.min(n - 1, k));
-    window.Plotly.animate(chart, [String(target)], {
-      mode: "immediate",
-      frame: { duration: 0, redraw: true },
-      transition: { duration: 0 },
-    });
-  }
+  // ui/player.js, loaded just before this script: the frame a chart shows, and a chart moved to frame k
+  const { frames, shown: current, show } = window.__convPlayer;
 
   function press(el) {
     // Plotly listens for a click on the button's group; a synthetic one runs the same handler as the mouse.

@@ -9,8 +9,9 @@ Conventions shared by every figure:
 - kernels can be coloured by *position* instead of value (ezyang's convolution visualizer does this):
   each weight keeps its colour wherever it moves, so a rotated kernel shows its colours reversed;
 - animations run in the browser as Plotly frames that move only small overlay traces (window
-  rectangles, highlighted cells) and the title; step buttons are rewritten by each frame so that
-  "step" always means the neighbouring frame.
+  rectangles, highlighted cells) and the title; the step buttons do nothing in Plotly itself (method ``skip``):
+  ``ui/player.js``, loaded by the app and by every downloaded figure, moves the chart one frame from the one it
+  shows, so no frame has to rewrite the buttons' targets.
 
 Figures are built as plain dicts (:class:`Spec`), laid out here rather than by ``plotly.subplots.make_subplots``:
 Plotly's per-property validation took about 80% of a page's server time on a cache miss (py-spy on the flip page),
@@ -22,6 +23,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -31,6 +33,8 @@ from plotly.colors import get_colorscale
 from . import limits
 
 _TAG = re.compile(r"<[^>]+>")
+#: the script that works the players' step buttons (:func:`_nav`), for the app's pages and for downloaded figures
+PLAYER_JS = (Path(__file__).resolve().parent / "player.js").read_text()
 
 __all__ = [
     "AnimatedFigure",
@@ -280,6 +284,10 @@ class Spec(go.Figure):
         return pio.to_json(self._spec, *args, validate=False, **kwargs)
 
     def to_html(self, *args, **kwargs) -> str:
+        """The figure as HTML (``plotly.io.to_html``); an animated one brings ``ui/player.js`` for its step buttons."""
+        if self._spec.get("frames"):
+            given = kwargs.get("post_script") or []
+            kwargs["post_script"] = [PLAYER_JS, *([given] if isinstance(given, str) else given)]
         return pio.to_html(self._spec, *args, validate=False, **kwargs)
 
     def update_layout(self, dict1: dict | None = None, **kwargs) -> Spec:
@@ -846,8 +854,15 @@ PLAY_TOP, STEP_TOP, SLIDER_TOP = 10, 46, 80
 PLAYER_PX = 160  # the bottom margin that holds them
 
 
-def _nav(k: int, n: int) -> dict:
-    prev_, next_ = max(k - 1, 0), min(k + 1, n - 1)
+#: the step buttons' labels and the frames they move by (``ui/player.js`` reads the same labels)
+STEP_BUTTONS = {"◀ step": -1, "step ▶": 1}
+
+
+def _nav() -> dict:
+    """The two step buttons. They are Plotly buttons that do nothing themselves (method ``skip``); a click on one is
+    handled by ``ui/player.js``, which animates the chart to the neighbour of the frame it shows. Plotly's own
+    ``animate`` buttons name their target frame, so each frame had to rewrite them (about 40% of an animation's JSON
+    on the flip page at the defaults)."""
     return dict(
         type="buttons",
         direction="left",
@@ -858,10 +873,7 @@ def _nav(k: int, n: int) -> dict:
         showactive=False,
         pad=dict(t=STEP_TOP, r=6),
         font=dict(size=14),
-        buttons=[
-            dict(label="◀ step", method="animate", args=_animate_args([str(prev_)], 0)),
-            dict(label="step ▶", method="animate", args=_animate_args([str(next_)], 0)),
-        ],
+        buttons=[dict(label=label, method="skip") for label in STEP_BUTTONS],
     )
 
 
@@ -880,9 +892,10 @@ def _marks(n: int) -> list[int]:
 def add_player(fig: Spec, frames: list[dict]) -> Spec:
     """Attach ``frames`` (plain dicts) with play (three speeds), pause, step back/forward and a scrub slider.
 
-    Everything runs in the browser. Each frame rewrites the step buttons to point at its neighbours, so
-    stepping needs no server round trip. Past :data:`MAX_SLIDER_STEPS` frames the slider jumps between evenly
-    spaced ones (at the largest sizes a slider mark per frame took about three quarters of the chart's drawing time).
+    Everything runs in the browser, with no server round trip: play, pause and the slider are Plotly's own, the step
+    buttons are worked by ``ui/player.js`` (:func:`_nav`). Past :data:`MAX_SLIDER_STEPS` frames the slider jumps
+    between evenly spaced ones (at the largest sizes a slider mark per frame took about three quarters of the chart's
+    drawing time).
     """
     n = len(frames)
     if n == 0:
@@ -910,7 +923,7 @@ def add_player(fig: Spec, frames: list[dict]) -> Spec:
         ],
     )
     layout = dict(
-        updatemenus=[play, _nav(0, n)],
+        updatemenus=[play, _nav()],
         sliders=[
             dict(
                 active=0,
@@ -925,10 +938,6 @@ def add_player(fig: Spec, frames: list[dict]) -> Spec:
             )
         ],
     )
-    for k, frame in enumerate(frames):
-        # {} leaves the play menu as it is; only the step buttons' targets change
-        # (a button is replaced whole, so it keeps its label and method)
-        frame["layout"]["updatemenus"] = [{}, {"buttons": _nav(k, n)["buttons"]}]
     return AnimatedFigure(fig.spec, frames, layout)
 
 
