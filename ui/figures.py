@@ -854,8 +854,8 @@ PLAY_TOP, STEP_TOP, SLIDER_TOP = 10, 46, 80
 PLAYER_PX = 160  # the bottom margin that holds them
 
 
-#: the step buttons' labels and the frames they move by (``ui/player.js`` reads the same labels)
-STEP_BUTTONS = {"◀ step": -1, "step ▶": 1}
+#: the step buttons' labels, back then forward (``ui/player.js`` knows each by its label)
+STEP_BUTTONS = ("◀ step", "step ▶")
 
 
 def _nav() -> dict:
