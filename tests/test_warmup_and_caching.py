@@ -33,6 +33,49 @@ def test_sessions_missing_the_same_entry_at_once_compute_it_once():
     assert calls == [7], "eight sessions asking at once computed it once; the others found the cached entry"
 
 
+def test_positional_and_keyword_calls_share_one_entry_and_streamlits_key():
+    """The wrapper passes positional arguments by name (Streamlit's cache looks up the signature once per
+    positional argument); the key must be the one Streamlit makes of the positional call."""
+    from streamlit.runtime.caching.cache_type import CacheType
+    from streamlit.runtime.caching.cache_utils import _make_value_key
+
+    calls = []
+
+    def area(h: int, w: int, *, scale: int = 1, _note: str = "") -> int:
+        calls.append((h, w, scale))
+        return h * w * scale
+
+    cached = caching.cache_data(show_spinner=False)(area)
+    cached.clear()
+    assert cached(3, 4) == 12
+    assert cached(3, w=4) == 12
+    assert cached(h=3, w=4) == 12
+    assert cached(3, 4, _note="ignored, as its name starts with _") == 12
+    assert cached(3, 4, scale=2) == 24
+    assert calls == [(3, 4, 1), (3, 4, 2)], "the same arguments, however passed, were computed once"
+    assert _make_value_key(CacheType.DATA, area, (3, 4), {"scale": 2}, None) == _make_value_key(
+        CacheType.DATA, area, (), {"h": 3, "w": 4, "scale": 2}, None
+    )
+    with pytest.raises(TypeError):
+        cached(3, h=3)  # one argument twice is still Python's error, not a silent choice
+    with pytest.raises(TypeError):
+        cached(1, 2, 3)  # too many positional arguments, likewise
+
+
+def test_positional_arguments_reach_streamlits_cache_by_name(monkeypatch):
+    from streamlit.runtime.caching import cache_utils
+
+    def looked_up(*_):
+        raise AssertionError("Streamlit looked up the signature for a positional argument")
+
+    @caching.cache_data(show_spinner=False)
+    def volume(h: int, w: int, d: int) -> int:
+        return h * w * d
+
+    monkeypatch.setattr(cache_utils, "_get_positional_arg_name", looked_up)
+    assert volume(2, 3, 4) == 24
+
+
 def test_a_cached_function_may_call_another_and_itself_reentrantly():
     @caching.cache_resource(show_spinner=False)
     def inner(x: int) -> int:
