@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import accessibility, presentation, runs, warmup
+from ui import accessibility, nodelay, presentation, runs, warmup
 from ui.controls import shared_controls, url_notice
 
 # The sidebar sections each page uses, by url_path (home's is ""); a page not listed uses none of them, and the
@@ -56,6 +56,7 @@ with runs.slot() as place:
     page = st.navigation(PAGES)
     if page.url_path == "check":  # a grading waits for its sandbox for seconds; gradings have their own cap
         place.release()
+    nodelay.start_once()  # the process's first run: every message goes out at once (ui/nodelay.py)
     warmup.start_once()  # the process's first run fills the shared caches in the background (ui/warmup.py)
     shared_controls(USES.get(page.url_path, ()))
     # before the page, which may stop early; at the sidebar's foot, where a block of no height is unseen
