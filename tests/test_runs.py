@@ -48,6 +48,37 @@ def test_the_second_run_waits_until_the_first_gives_its_place_back(one_place):
     assert runs.free_places() == 1
 
 
+def test_busy_counts_the_runs_waiting_and_the_one_inside(one_place):
+    inside, leave, waiting = threading.Event(), threading.Event(), threading.Event()
+    counts = []
+
+    def first():
+        with runs.slot():
+            inside.set()
+            leave.wait(10)
+
+    def second():
+        inside.wait(10)
+        waiting.set()
+        with runs.slot():
+            counts.append(runs.busy())
+
+    assert runs.busy() == 0
+    a, b = threading.Thread(target=first), threading.Thread(target=second)
+    a.start()
+    b.start()
+    waiting.wait(10)
+    for _ in range(100):  # the second is now on its way into slot(); wait until it is counted
+        if runs.busy() == 2:
+            break
+        threading.Event().wait(0.01)
+    assert runs.busy() == 2, "one inside, one waiting for its place"
+    leave.set()
+    a.join(10)
+    b.join(10)
+    assert counts == [1] and runs.busy() == 0, "each run is counted until it leaves, also the last"
+
+
 def test_an_early_release_lets_the_next_run_in_and_is_safe_to_repeat(one_place):
     with runs.slot() as place:
         place.release()

@@ -112,6 +112,31 @@ def test_the_first_visit_starts_a_warm_up_that_opens_every_page():
     assert pages[0] == "" and {"forward", "flip", "weights", "pooling", "symbolic", "mistakes"} <= set(pages)
 
 
+def test_the_warm_up_waits_for_a_quiet_server_before_each_page():
+    from ui.warmup import warm
+
+    asked = []
+
+    def quiet() -> bool:  # busy for the first three questions, as while a class opens the app together
+        asked.append(1)
+        return len(asked) > 3
+
+    with running_app() as (base, _proc):
+        pages = asyncio.run(warm(int(base.rsplit(":", 1)[1]), pages=["forward", "flip"], quiet=quiet))
+    assert pages == ["", "forward", "flip"]
+    assert len(asked) == 5, "asked until quiet before forward (4 times), then once before flip"
+
+
+def test_a_warm_up_waits_no_longer_than_its_patience():
+    from ui.warmup import warm
+
+    with running_app() as (base, _proc):
+        started = time.monotonic()
+        pages = asyncio.run(warm(int(base.rsplit(":", 1)[1]), pages=["forward"], quiet=lambda: False, patience=0.5))
+    assert pages == ["", "forward"], "it ran the page anyway once its patience was spent"
+    assert time.monotonic() - started < 60
+
+
 @pytest.mark.parametrize("setting", ["0"])
 def test_the_warm_up_can_be_turned_off(monkeypatch, setting):
     from ui import warmup

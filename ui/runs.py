@@ -24,7 +24,7 @@ import threading
 
 from streamlit.logger import get_logger
 
-__all__ = ["SLOTS", "PATIENCE_S", "Slot", "slot", "free_places"]
+__all__ = ["SLOTS", "PATIENCE_S", "Slot", "slot", "free_places", "busy"]
 
 _LOG = get_logger(__name__)
 
@@ -40,6 +40,8 @@ def _slots() -> int:
 SLOTS = _slots()
 PATIENCE_S = 20.0
 _PLACES = threading.BoundedSemaphore(SLOTS)
+_ACTIVE = [0]  # runs inside slot(): waiting for a place or holding one
+_ACTIVE_LOCK = threading.Lock()
 
 
 class Slot:
@@ -60,6 +62,11 @@ class Slot:
                 _PLACES.release()
 
 
+def busy() -> int:
+    """How many script runs are waiting for a place or holding one now (the caller's own included)."""
+    return _ACTIVE[0]
+
+
 def free_places() -> int:
     """How many of the :data:`SLOTS` places are free now."""
     return _PLACES._value  # noqa: SLF001 - a BoundedSemaphore's count; read-only
@@ -68,11 +75,17 @@ def free_places() -> int:
 @contextlib.contextmanager
 def slot():
     """Hold one of the process's places for the block (or go ahead without one after :data:`PATIENCE_S`)."""
-    held = _PLACES.acquire(timeout=PATIENCE_S)
-    if not held:
-        _LOG.warning("a script run waited %.0f s for a place and goes ahead without one", PATIENCE_S)
-    place = Slot(held)
+    with _ACTIVE_LOCK:
+        _ACTIVE[0] += 1
     try:
-        yield place
+        held = _PLACES.acquire(timeout=PATIENCE_S)
+        if not held:
+            _LOG.warning("a script run waited %.0f s for a place and goes ahead without one", PATIENCE_S)
+        place = Slot(held)
+        try:
+            yield place
+        finally:
+            place.release()
     finally:
-        place.release()
+        with _ACTIVE_LOCK:
+            _ACTIVE[0] -= 1

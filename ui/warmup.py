@@ -6,7 +6,11 @@ for the work everybody else then reuses. The first script run of the process (th
 load balancer's first page view) starts one background thread that connects to this same server over its own
 websocket, as a browser tab does, and runs every page with the default controls, one after the other. It never delays
 the run that started it, nor the health check (``/_stcore/health`` is answered by the server's event loop, not by a
-script), and it stops at the first error: a warm-up is an optimisation, never a requirement.
+script), and it stops at the first error: a warm-up is an optimisation, never a requirement. Before each page it
+waits until no other script run is waiting or running (``ui/runs.py``): when the whole class opens the app at once,
+the students' own first runs fill the caches, and the warm-up's runs (and its client, which parses every message in
+this same process) would only have been more work in the queue; in the load test it took about 5 % of the
+server's samples during such a burst (py-spy).
 
 Set ``CONV_EXPLAINER_WARMUP=0`` to turn it off.
 
@@ -33,11 +37,20 @@ __all__ = ["start_once", "warm"]
 
 _LOG = get_logger(__name__)  # Streamlit's logging setup: the server's log
 _TIMEOUT = 120.0
+# How long the warm-up waits for a quiet server before each page. When a class opens the app together, the students'
+# own first runs fill the caches; a warm-up run among them would only make them wait for its page as well. At 60 s
+# it runs anyway: a server that has been busy that long has had its caches filled by its visitors.
+_PATIENCE_S = 60.0
 
 
-async def warm(port: int, pages: list[str] | None = None, timeout: float = _TIMEOUT) -> list[str]:
+async def warm(
+    port: int, pages: list[str] | None = None, timeout: float = _TIMEOUT, quiet=None, patience: float = _PATIENCE_S
+) -> list[str]:
     """Run every page (``pages``: url paths, ``""`` for home; default: all of the app's) at its defaults on the
-    server at ``127.0.0.1:port``, one script run at a time. Returns the pages run."""
+    server at ``127.0.0.1:port``, one script run at a time. Returns the pages run.
+
+    ``quiet``: a function that says whether the server has no other script run to do; before each page after the
+    first, the warm-up waits for it (polled every 0.1 s, at most ``patience`` seconds)."""
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ClientState_pb2 import ClientState
@@ -72,14 +85,25 @@ async def warm(port: int, pages: list[str] | None = None, timeout: float = _TIME
         await run("")  # the default page: it also sends the list of pages
         done.append("")
         for page in pages if pages is not None else [p for p in hashes if p]:
+            waited = 0.0
+            while quiet is not None and not quiet() and waited < patience:
+                await asyncio.sleep(0.1)
+                waited += 0.1
             await run(page)
             done.append(page)
     return done
 
 
+def _quiet() -> bool:
+    """No script run of the server is waiting or running (the warm-up asks between its own runs)."""
+    from . import runs
+
+    return runs.busy() == 0
+
+
 def _thread_main(port: int) -> None:
     try:
-        pages = asyncio.run(warm(port))
+        pages = asyncio.run(warm(port, quiet=_quiet))
         _LOG.info("warm-up: every page opened once at its defaults (%s)", ", ".join(p or "home" for p in pages))
     except Exception as exc:  # noqa: BLE001 - never let a warm-up disturb the server
         _LOG.warning("warm-up stopped: %s: %s", type(exc).__name__, exc)
