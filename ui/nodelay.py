@@ -43,8 +43,13 @@ def set_nodelay(port: int, fd_dir: str = "/proc/self/fd") -> int:
         try:
             if not os.readlink(f"{fd_dir}/{fd}").startswith("socket:"):
                 continue
-            sock = socket.socket(fileno=os.dup(fd))  # a duplicate: closing it leaves the server's descriptor open
+            copy = os.dup(fd)  # a duplicate: closing it leaves the server's descriptor open
+        except OSError:  # closed since it was listed
+            continue
+        try:
+            sock = socket.socket(fileno=copy)
         except OSError:
+            os.close(copy)
             continue
         with sock:
             try:
