@@ -10,9 +10,9 @@ for a computation of the same function that is already running.
 
 Arguments reach Streamlit's cache by name. For each positional argument Streamlit looks up the function's signature
 again (``inspect.signature``, to hash the argument's name with its value), so a figure's function called with nine
-positional arguments built its signature nine times per call, on every rerun of every session: about a tenth of a
-cached flip-page rerun (py-spy). Passed by keyword, the same names and values are hashed in the same order, so the
-cache keys are the same.
+positional arguments built its signature nine times per call, on every rerun of every session: a cache hit of
+``compute.scatter_figure`` took 493 us, and takes 305 us by keyword (the flip page makes about ten such calls a run).
+Passed by keyword, the same names and values are hashed in the same order, so the cache keys are the same.
 """
 
 from __future__ import annotations
