@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 
@@ -32,13 +33,15 @@ def test_the_listening_socket_and_its_open_connections_get_nodelay_and_new_ones_
         accepted, _ = server.accept()
         with client, accepted:
             assert not _nodelay(server) and not _nodelay(accepted), "Nagle's algorithm is on to begin with"
+            open_fds = len(os.listdir("/proc/self/fd"))
             assert nodelay.set_nodelay(port) == 2  # the listener and the connection it accepted
+            assert len(os.listdir("/proc/self/fd")) == open_fds, "every duplicate descriptor was closed again"
             assert _nodelay(server) and _nodelay(accepted)
             assert not _nodelay(other), "a socket on another port is left as it is"
             assert not _nodelay(client), "the client's end (its local port is not the server's) is left as it is"
             with socket.create_connection(("127.0.0.1", port)), server.accept()[0] as later:
                 assert _nodelay(later), "a connection accepted afterwards inherits it from the listener"
-        assert accepted.fileno() == -1 and server.fileno() != -1, "the duplicates were closed, not the originals"
+            assert server.fileno() != -1 and accepted.fileno() != -1, "the originals are still open"
 
 
 def test_without_proc_nothing_happens(tmp_path):

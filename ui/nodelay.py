@@ -75,7 +75,8 @@ def _done() -> int:
 
 
 def start_once() -> None:
-    """Set ``TCP_NODELAY`` on the server's sockets if this is a real server (not AppTest) and it is not turned off."""
+    """Set ``TCP_NODELAY`` on the server's sockets once per process, unless it is turned off. AppTest has a runtime too,
+    but listens on no port: nothing is found there."""
     if os.environ.get("CONV_EXPLAINER_NODELAY", "1") == "0":
         return
     from streamlit import runtime

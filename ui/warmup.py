@@ -118,7 +118,8 @@ def _started() -> bool:
 
 
 def start_once() -> None:
-    """Start the warm-up if this is a real server (not AppTest) and it is not turned off."""
+    """Start the warm-up once per process (under a runtime; AppTest has one too, so its timings turn it off with
+    ``CONV_EXPLAINER_WARMUP=0``), unless it is turned off."""
     if os.environ.get("CONV_EXPLAINER_WARMUP", "1") == "0":
         return
     from streamlit import runtime
