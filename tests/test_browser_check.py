@@ -27,7 +27,12 @@ def test_paste_two_slips_and_read_the_report(browser, app_url, width):
     page.get_by_role("button", name="Check my code").click()
     page.get_by_text("Your report").wait_for(timeout=90_000)
     page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=90_000)
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    try:
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    except Exception:  # say what the page shows instead of a bare timeout
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"check-report-{width}-no-chart.png"), full_page=True)
+        raise AssertionError(page.locator("[data-testid=stMain]").inner_text()[:4000]) from None
     # The main area scrolls inside its container: a tall viewport shows the whole report in one screenshot.
     page.set_viewport_size({"width": width, "height": 3000 if width > 600 else 5200})
     page.wait_for_timeout(1000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import ARTIFACTS
+from tests.browser import ARTIFACTS, wait_until_drawn
 
 pytestmark = pytest.mark.browser
 SCROLL_HEIGHT = """() => { let m = 0;
@@ -20,7 +20,7 @@ def _open_symbolic(browser, url: str):
     page.wait_for_selector("[data-testid=stAppViewContainer]", timeout=60_000)
     page.wait_for_selector("text=5. Numeric check", timeout=90_000)
     page.wait_for_selector("[data-testid=stTable]", timeout=60_000)  # the last section's table (st.table)
-    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
+    wait_until_drawn(page)  # settled twice 0.5 s apart: a link's values can start one more rerun
     return page
 
 
@@ -55,9 +55,19 @@ def test_a_link_reopens_a_2d_layer_and_its_formulas_render(browser, app_url):
     query = "sym_dim=2D&sym_sidebar=false&sym_stride=2&sym_pad=1&sym_cin=2&sym_cout=2"
     page = _open_symbolic(browser, f"{app_url}/symbolic?{query}")
     _assert_clean(page)
-    values = page.locator("[data-testid=stNumberInput] input").evaluate_all("els => els.map(e => e.value)")
-    # the page's H, W, f_H, f_W, s, p, C_in, C_out, dilation
-    assert values[-9:] == ["4", "4", "3", "3", "2", "1", "2", "2", "1"]
+    inputs = page.locator("[data-testid=stMain] [data-testid=stNumberInput]")
+    shown = inputs.evaluate_all("els => els.map(e => [e.innerText.split('\\n')[0], e.querySelector('input').value])")
+    assert shown == [
+        ["H", "4"],
+        ["W", "4"],
+        ["f_H", "3"],
+        ["f_W", "3"],
+        ["stride", "2"],
+        ["padding", "1"],
+        ["C_in", "2"],
+        ["C_out", "2"],
+        ["dilation", "1"],
+    ], page.locator("[data-testid=stMain]").inner_text()[:3000]
     assert page.locator("[data-testid=stMarkdownContainer] .katex").count() >= 10
     assert page.locator(".katex-error").count() == 0
     assert page.get_by_text("SymPy: identical for every input").count() == 2
