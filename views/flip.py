@@ -1,7 +1,6 @@
 """Is the kernel flipped? dA_prev computed two ways, side by side, proven equal."""
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from convcore.export import numpy_torch_script
@@ -174,19 +173,17 @@ else:
         "the dZ cells. As h and w grow, the kernel index (u, v) **falls**: read in input order, the kernel runs "
         "backwards."
     )
-    table = pd.DataFrame(
-        [
-            {
-                "dZ cell (h, w, c_out)": f"({t.h}, {t.w}, {t.c_out})",
-                "dZ": t.dz,
-                "kernel (u, v)": f"({t.u}, {t.v})",
-                "in rot180 at": f"({t.ru}, {t.rv})",
-                "weight": t.weight,
-                "dZ · weight": t.value,
-            }
-            for t in terms
-        ]
-    )
+    table = [
+        {
+            "dZ cell (h, w, c_out)": f"({t.h}, {t.w}, {t.c_out})",
+            "dZ": t.dz,
+            "kernel (u, v)": f"({t.u}, {t.v})",
+            "in rot180 at": f"({t.ru}, {t.rv})",
+            "weight": t.weight,
+            "dZ · weight": t.value,
+        }
+        for t in terms
+    ]
     show_table(table, alt=f"The terms of dA_prev_pad[{int(y)}, {int(x)}, {c_in}], one row per dZ cell that reaches it.")
     total = sum(t.value for t in terms)
     st.markdown(

@@ -1,7 +1,6 @@
 """The matrix view: the convolution as a matrix C, dA_prev = Cᵀ·dZ with the flip in a row of Cᵀ, then im2col/col2im."""
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from ui import charts, compute, limits, matrix_figures
@@ -154,19 +153,17 @@ else:
             "No window reaches this input cell (a stride larger than the kernel skips it): its row of Cᵀ is zero."
         )
     if terms:
-        table = pd.DataFrame(
-            [
-                {
-                    "output cell (h, w, c)": f"({t.h}, {t.w}, {t.c_out})",
-                    "column r of Cᵀ": int(np.ravel_multi_index((t.h, t.w, t.c_out), fwd.Z.shape)),
-                    "tap (u, v)": f"({t.u}, {t.v})",
-                    "weight": t.weight,
-                    "dZ": t.dz,
-                    "weight · dZ": t.value,
-                }
-                for t in terms
-            ]
-        )
+        table = [
+            {
+                "output cell (h, w, c)": f"({t.h}, {t.w}, {t.c_out})",
+                "column r of Cᵀ": int(np.ravel_multi_index((t.h, t.w, t.c_out), fwd.Z.shape)),
+                "tap (u, v)": f"({t.u}, {t.v})",
+                "weight": t.weight,
+                "dZ": t.dz,
+                "weight · dZ": t.value,
+            }
+            for t in terms
+        ]
         show_table(table, alt=f"The nonzero entries of row {q} of Cᵀ, one row per output cell that input cell reaches.")
         total = sum(t.value for t in terms)
         st.markdown(f"Sum: **{fmt(total)}** = (Cᵀ·dZ)[{q}] = dA_prev[{y}, {x}, {k}] = {fmt(v['dA'][y, x, k])}")

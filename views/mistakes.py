@@ -1,6 +1,5 @@
 """Common mistakes: real slips in the course's functions, what they do to the gradient, and who catches them."""
 
-import pandas as pd
 import streamlit as st
 
 from grader import mistakes
@@ -17,18 +16,16 @@ st.markdown(
 
 st.header("Which check catches what")
 rows = compute.mistakes_summary()
-table = pd.DataFrame(
-    [
-        {
-            "mistake": r.title,
-            "function": r.function,
-            "a mean-only check catches it": "yes" if r.caught_by_mean_only else "NO",
-            "an element-wise check catches it": "yes" if r.caught_by_elementwise else "NO",
-            "shows on the course's values": "yes" if r.shows_on_course_values else "no",
-        }
-        for r in rows
-    ]
-)
+table = [
+    {
+        "mistake": r.title,
+        "function": r.function,
+        "a mean-only check catches it": "yes" if r.caught_by_mean_only else "NO",
+        "an element-wise check catches it": "yes" if r.caught_by_elementwise else "NO",
+        "shows on the course's values": "yes" if r.shows_on_course_values else "no",
+    }
+    for r in rows
+]
 show_table(table, alt="Every catalogued mistake, its function, and which checks catch it.", width="stretch")
 missed = sum(not r.caught_by_mean_only for r in rows)
 st.caption(

@@ -1,6 +1,5 @@
 """Symbolic derivation: SymPy differentiates the forward pass, and the flipped full correlation falls out."""
 
-import pandas as pd
 import streamlit as st
 
 from convcore.symbolic import LIMITS
@@ -418,12 +417,9 @@ COMPARED = {
     "db": "dE/db vs convcore's db",
 }
 diffs = check["differences"]
-table = pd.DataFrame(
-    [
-        {"quantity": key, "compared": COMPARED[key], "largest |symbolic - convcore|": value}
-        for key, value in diffs.items()
-    ]
-)
+table = [
+    {"quantity": key, "compared": COMPARED[key], "largest |symbolic - convcore|": value} for key, value in diffs.items()
+]
 show_table(
     table,
     alt="For each quantity, the largest difference between SymPy's gradient at these numbers and convcore's.",

@@ -2,7 +2,6 @@
 that do not match (5 input channels, 10 filters)."""
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from ui import charts, compute
@@ -124,7 +123,7 @@ st.header("3. db: dZ summed over its positions")
 st.markdown("Every output cell of filter c adds b[c] once, so db[c] = Σ_h Σ_w dZ[h, w, c].")
 charts.show(compute.dz_sums_figure(A, W.shape, dZ, s, p, conv, d, g), width="stretch", key="db_sums")
 show_table(
-    pd.DataFrame({"filter c": range(n_C), "db[c] = Σ dZ[:, :, c]": fast["db"]}),
+    ({"filter c": range(n_C), "db[c] = Σ dZ[:, :, c]": fast["db"]}),
     alt="db, one entry per filter: the sum of that filter's dZ channel.",
 )
 
