@@ -88,6 +88,103 @@ def test_a_cached_function_may_call_another_and_itself_reentrantly():
     assert outer(3) == 4 * 3 * 2 * 1
 
 
+def test_arguments_digested_here_keep_apart_what_differs():
+    """The digest path (the pages' arguments) gives one entry per distinct call: an array differing in one cell (also
+    past the size where Streamlit's own hasher samples), in dtype or in shape with the same bytes; 1, 1.0 and True; a
+    tuple and a list; None and a missing default."""
+    import numpy as np
+
+    calls = []
+
+    @caching.cache_data(show_spinner=False)
+    def seen(x, y=None):
+        calls.append(1)
+        return repr(x)
+
+    seen.clear()
+    big = np.zeros(600_000)
+    changed = big.copy()
+    changed[123_457] = 1.0  # Streamlit's hasher samples 100 000 of 600 000 cells
+    values = [
+        np.arange(6.0).reshape(2, 3),
+        np.arange(6.0).reshape(3, 2),
+        np.arange(6.0).reshape(2, 3).T.copy(),
+        np.arange(6).reshape(2, 3),
+        np.float64(1.0),
+        np.int64(1),
+        big,
+        changed,
+        1,
+        1.0,
+        True,
+        (1, 2),
+        [1, 2],
+        {"a": 1},
+        {"a": 2},
+        "1",
+        b"1",
+        None,
+    ]
+    for v in values:
+        seen(v)
+    assert len(calls) == len(values)
+    for v in values:  # and each is found again
+        seen(v)
+    seen(np.arange(6.0).reshape(2, 3).T)  # a transposed view: the same values as the copy above
+    assert len(calls) == len(values)
+    seen(None, y=None)
+    assert len(calls) == len(values) + 1, "a default passed is a call of its own, as in Streamlit's keys"
+
+
+def test_two_functions_given_the_same_arguments_keep_their_own_entries():
+    import numpy as np
+
+    @caching.cache_data(show_spinner=False)
+    def total(a, stride: int):
+        return float(a.sum()) * stride
+
+    @caching.cache_data(show_spinner=False)
+    def largest(a, stride: int):
+        return float(a.max()) * stride
+
+    a = np.arange(4.0)
+    assert (total(a, 2), largest(a, 2)) == (12.0, 6.0)
+    assert (total(a, 2), largest(a, 2)) == (12.0, 6.0)
+
+
+def test_other_arguments_take_streamlits_path_and_clear_empties_both():
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True)
+    class Layer:
+        stride: int
+
+    calls = []
+
+    @caching.cache_data(show_spinner=False)
+    def with_layer(layer: Layer, n: int) -> list:
+        calls.append((layer, n))
+        return [layer.stride * n]
+
+    with_layer.clear()
+    assert with_layer(Layer(2), 3) == [6]  # a dataclass: Streamlit hashes it
+    assert with_layer(Layer(2), 3) == [6]
+    assert with_layer(Layer(3), 3) == [9]
+    out = with_layer(Layer(2), n=3)
+    out.append("changed by the caller")  # cache_data still hands out copies
+    assert with_layer(Layer(2), 3) == [6]
+    assert len(calls) == 2
+    plain = caching.cache_data(show_spinner=False)(lambda n: calls.append(n) or n)
+    plain(5)
+    plain(5)
+    assert calls[-1] == 5 and len(calls) == 3
+    with_layer.clear()
+    plain.clear()
+    with_layer(Layer(2), 3)
+    plain(5)
+    assert len(calls) == 5, "clear() emptied both paths"
+
+
 def test_the_first_visit_starts_a_warm_up_that_opens_every_page():
     """On a real server: one visit (the default page only) and the server's own warm-up thread then runs every page
     of the router, which its log says; warm() itself, called from here, also runs every page."""
