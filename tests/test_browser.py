@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import ARTIFACTS, click_menu, open_page, plot_state, steps_and_plays
+from tests.browser import ARTIFACTS, click_menu, open_page, plot_state, steps_and_plays, wait_until_drawn
 
 pytestmark = pytest.mark.browser
 
@@ -43,11 +43,12 @@ def test_a_link_reopens_the_same_configuration(browser, app_url):
 
 def test_share_link_carries_page_controls_changed_in_the_browser(browser, app_url):
     page = open_page(browser, f"{app_url}/flip?dz=single+1&stride=2")
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
-    main_steps = page.locator(
-        "[data-testid=stMain] [data-testid=stNumberInput] button[data-testid=stNumberInputStepDown]"
-    )
-    main_steps.first.click()  # dz_h: 1 -> 0
+    # settled, not just drawn once: the link's values can start one more rerun, which would set dz_h back to the
+    # link's 1 if the click below landed before it
+    wait_until_drawn(page)
+    main = page.locator("[data-testid=stMain] [data-testid=stNumberInput]")
+    assert main.first.locator("input").input_value() == "1"  # dz_h, from the link
+    main.first.locator("button[data-testid=stNumberInputStepDown]").click()  # dz_h: 1 -> 0
     page.wait_for_function("location.search.includes('dz_h=0')", timeout=30_000)
     page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
     page.get_by_text("Share this configuration").click()  # built on opening: a rerun draws the link
