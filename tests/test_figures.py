@@ -86,6 +86,21 @@ def test_a_spec_builds_no_plotly_figure_of_its_own(monkeypatch):
     assert pickle.loads(pickle.dumps(a)) == a
 
 
+@pytest.mark.parametrize(
+    ("method", "args"), [("update_xaxes", {"range": [0, 1]}), ("add_annotation", {"text": "x"}), ("update_traces", {})]
+)
+def test_go_figures_other_setters_refuse_to_write_into_the_state_every_spec_shares(method, args):
+    """The Specs share one empty go.Figure's Layout and data: update_xaxes on one would have written into all of them
+    (and into none of the specs that are drawn)."""
+    a = F.Spec({"data": [], "layout": {}})
+    with pytest.raises(TypeError, match="update_layout and update_annotations only"):
+        getattr(a, method)(**args)
+    import plotly.graph_objects as go
+
+    assert F.Spec({"data": []}).layout.to_plotly_json() == go.Figure(layout={"template": {}}).layout.to_plotly_json()
+    assert a.update_layout(width=300).to_dict() == {"data": [], "layout": {"width": 300}}
+
+
 def test_the_slider_marks_every_frame_of_a_short_animation():
     spec = _slide(36).to_dict()
     marks = [s["label"] for s in spec["layout"]["sliders"][0]["steps"]]

@@ -136,6 +136,35 @@ def test_arguments_digested_here_keep_apart_what_differs():
     assert len(calls) == len(values) + 1, "a default passed is a call of its own, as in Streamlit's keys"
 
 
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+def test_arrays_whose_bytes_do_not_say_what_they_are_take_streamlits_path():
+    """A structured dtype's ``str`` is only its size, a masked array's bytes drop its mask and ``np.matrix``
+    multiplies differently: all three would have shared an entry with a plain array of the same bytes. They are left
+    to Streamlit (which hashes the first by its fields and refuses the other two); a 0-d array and a NumPy scalar,
+    and NaNs of either sign, keep apart; a list that holds itself falls back instead of failing."""
+    import numpy as np
+
+    pair = np.array([(1.5, 2.5)], dtype=[("w", "<f8"), ("b", "<f8")])
+
+    @caching.cache_data(show_spinner=False)
+    def field_w(a) -> list:
+        return a["w"].tolist()
+
+    field_w.clear()
+    assert field_w(pair) == [1.5]
+    assert field_w(pair.view([("b", "<f8"), ("w", "<f8")])) == [2.5]  # the same bytes, the fields swapped
+    assert caching._digest(b"f", {"a": pair.view("V16")}) is not None  # fieldless bytes: dtype.str says it all
+    for odd in (pair, np.ma.array([1.0, 100.0], mask=[0, 1]), np.matrix([[1, 2], [3, 4]])):
+        assert caching._digest(b"f", {"a": odd}) is None, type(odd)
+    digests = {
+        caching._digest(b"f", {"a": v}) for v in (np.array(2.0), np.float64(2.0), float("nan"), -float("nan"), 2.0)
+    }
+    assert len(digests) == 5 and None not in digests
+    loop: list = []
+    loop.append(loop)
+    assert caching._digest(b"f", {"a": loop}) is None
+
+
 def test_two_functions_given_the_same_arguments_keep_their_own_entries():
     import numpy as np
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import struct
 import threading
 
 import numpy as np
@@ -98,9 +99,18 @@ def _digest(origin: bytes, kwargs: dict) -> bytes | None:
             if not name.startswith("_"):
                 _feed(h, name)
                 _feed(h, kwargs[name])
-    except _Unsupported:
+    except (_Unsupported, RecursionError):  # RecursionError: a list that holds itself, say
         return None
     return h.digest()
+
+
+def _plain_numpy(value) -> bool:
+    """An ``np.ndarray`` itself or a NumPy scalar, of a dtype that ``dtype.str`` and ``tobytes()`` describe whole:
+    no objects, no fields (a structured dtype's ``str`` is only its size: ``|V16``). Subclasses are left to
+    Streamlit: a masked array's ``tobytes()`` drops its mask, and ``np.matrix`` multiplies differently."""
+    if type(value) is not np.ndarray and not (isinstance(value, np.generic) and type(value).__module__ == "numpy"):
+        return False
+    return not value.dtype.hasobject and value.dtype.fields is None and value.dtype.subdtype is None
 
 
 def _feed(h, value) -> None:
@@ -113,7 +123,10 @@ def _feed(h, value) -> None:
     elif type(value) is int:
         h.update(b"I%d;" % value)
     elif type(value) is float:
-        h.update(b"F" + value.hex().encode() + b";")
+        if value == value:
+            h.update(b"F" + value.hex().encode() + b";")
+        else:  # NaN: hex() says "nan" whatever its sign and payload
+            h.update(b"Q" + struct.pack("<d", value))
     elif type(value) is str:
         data = value.encode("utf-8", "surrogatepass")
         h.update(b"S%d;" % len(data))
@@ -121,9 +134,10 @@ def _feed(h, value) -> None:
     elif type(value) is bytes:
         h.update(b"Y%d;" % len(value))
         h.update(value)
-    elif isinstance(value, (np.ndarray, np.generic)) and not value.dtype.hasobject:
+    elif _plain_numpy(value):
         data = value.tobytes()  # C order whatever the strides
-        h.update(b"A%s;%s;%d;" % (value.dtype.str.encode(), repr(np.shape(value)).encode(), len(data)))
+        tag = b"A" if type(value) is np.ndarray else b"G"  # an array (0-d too) or a NumPy scalar
+        h.update(b"%s%s;%s;%d;" % (tag, value.dtype.str.encode(), repr(np.shape(value)).encode(), len(data)))
         h.update(data)
     elif type(value) in (tuple, list):
         h.update(b"%s%d;" % (b"T" if type(value) is tuple else b"L", len(value)))

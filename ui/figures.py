@@ -310,6 +310,27 @@ class Spec(go.Figure):
         return self
 
 
+def _refused(name: str):
+    def refuse(self, *args, **kwargs):
+        raise TypeError(
+            f"Spec.{name}: a Spec is changed through update_layout and update_annotations only; its figure is the "
+            "dict in .spec, and the go.Figure state behind it is one empty figure's, shared by every Spec"
+        )
+
+    refuse.__name__ = refuse.__qualname__ = name
+    return refuse
+
+
+# go.Figure's other ways of changing a figure would write into the state every Spec shares (and never reach the
+# spec that is drawn): they say so instead.
+for _name in dir(go.Figure):
+    if _name.startswith(("add_", "update_", "for_each_", "plotly_", "append_", "set_", "batch_")) and (
+        _name not in vars(Spec)
+    ):
+        setattr(Spec, _name, _refused(_name))
+del _name
+
+
 #: a subplot axis with at most this many cells labels every cell; a longer one lets Plotly space the labels (it picks
 #: at most ten, so past ten cells its step is a whole number of cells: 2, 5, 10)
 EVERY_CELL_LABELLED = limits.MAX_SHOWN
