@@ -87,7 +87,13 @@ def test_a_spec_builds_no_plotly_figure_of_its_own(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("method", "args"), [("update_xaxes", {"range": [0, 1]}), ("add_annotation", {"text": "x"}), ("update_traces", {})]
+    ("method", "args"),
+    [
+        ("update_xaxes", {"range": [0, 1]}),
+        ("add_annotation", {"text": "x"}),
+        ("update_traces", {}),
+        ("update", {"layout": {"width": 1}}),
+    ],
 )
 def test_go_figures_other_setters_refuse_to_write_into_the_state_every_spec_shares(method, args):
     """The Specs share one empty go.Figure's Layout and data: update_xaxes on one would have written into all of them

@@ -324,9 +324,9 @@ def _refused(name: str):
 # go.Figure's other ways of changing a figure would write into the state every Spec shares (and never reach the
 # spec that is drawn): they say so instead.
 for _name in dir(go.Figure):
-    if _name.startswith(("add_", "update_", "for_each_", "plotly_", "append_", "set_", "batch_")) and (
-        _name not in vars(Spec)
-    ):
+    if (
+        _name == "update" or _name.startswith(("add_", "update_", "for_each_", "plotly_", "append_", "set_", "batch_"))
+    ) and (_name not in vars(Spec)):
         setattr(Spec, _name, _refused(_name))
 del _name
 
